@@ -1,0 +1,91 @@
+// `npm run bench [-- --json] [-- --quick]`: pelt against PyTorch 1.13 (Debian) in the same run, each
+// case in fresh processes, one after the other. Prints a table (or JSON) of times and their ratio.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { cpus } from 'node:os';
+import { loadNative, nativeLoadError } from '../src/tensor/backends/native.ts';
+import * as nativeMod from '../src/tensor/backends/native.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const python = process.env.PELT_TORCH_PYTHON ?? '/usr/bin/python3';
+
+interface Row {
+  name: string;
+  pelt_ms: number;
+  torch_ms: number;
+  ratio: number;
+  pelt_mb: number;
+  torch_mb: number;
+  extra?: Record<string, number | string>;
+}
+
+function runJson(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Record<string, number | string> {
+  const r = spawnSync(cmd, argv, { cwd: root, env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new Error(`${cmd} ${argv.join(' ')} failed (exit ${r.status}):\n${r.stderr}\n${r.stdout}`);
+  }
+}
+
+// OpenBLAS reads OPENBLAS_CORETYPE when loaded; give PyTorch the same core type pelt uses.
+const info = (nativeMod as { nativeInfo?: () => { coretype?: string } }).nativeInfo?.();
+const torchEnv: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(cpus().length) };
+if (info?.coretype) torchEnv.OPENBLAS_CORETYPE = info.coretype;
+
+const pelt = (c: object) => runJson(process.execPath, ['--import', 'tsx', 'bench/worker.ts', JSON.stringify(c)], process.env);
+const torch = (c: object) => runJson(python, ['bench/torch_peer.py', JSON.stringify(c)], torchEnv);
+
+const rows: Row[] = [];
+const row = (name: string, p: Record<string, number | string>, t: Record<string, number | string>, extra?: Row['extra']) => {
+  rows.push({ name, pelt_ms: +p.ms!, torch_ms: +t.ms!, ratio: +p.ms! / +t.ms!, pelt_mb: +p.maxrss_mb!, torch_mb: +t.maxrss_mb!, extra });
+  if (!args.has('--json')) process.stderr.write(`  done: ${name}\n`);
+};
+
+if (!loadNative()) process.stderr.write(`warning: native backend not available (${nativeLoadError()}); pelt runs on js\n`);
+
+const PEAK = 460; // GFLOP/s fp32 on the 2 cores (design.md, "The engine")
+for (const [m, k, n] of [[2048, 768, 768], [2048, 768, 3072], [2048, 256, 1024]] as const) {
+  const c = { kind: 'sgemm', m, k, n, iters: quick ? 5 : 20 };
+  const p = pelt(c), t = torch(c), np = torch({ ...c, kind: 'numpy_sgemm' });
+  row(`sgemm [${m}x${k}]@[${k}x${n}]`, p, t, {
+    pelt_gflops: +(+p.gflops!).toFixed(1), torch_gflops: +(+t.gflops!).toFixed(1), openblas_gflops: +(+np.gflops!).toFixed(1),
+    pelt_vs_openblas: +(+p.gflops! / +np.gflops!).toFixed(3), pelt_vs_peak: +(+p.gflops! / PEAK).toFixed(3),
+  });
+}
+
+const shapes = { 'bert-mini': { hidden: 256, heads: 4, ffn: 1024 }, 'bert-base': { hidden: 768, heads: 12, ffn: 3072 } };
+for (const [label, s] of Object.entries(shapes)) {
+  const base = { kind: 'layer', batch: 16, seq: 128, ...s, warmup: quick ? 1 : 3, iters: quick ? 3 : label === 'bert-base' ? 10 : 20 };
+  for (const [what, lora] of [['all weights', 0], ['frozen + LoRA r8', 8]] as const) {
+    const c = { ...base, lora_rank: lora };
+    row(`${label} layer train step, ${what}`, pelt(c), torch(c));
+  }
+  const ci = { ...base, lora_rank: 0, mode: 'infer' };
+  row(`${label} layer forward (no tape)`, pelt(ci), torch(ci));
+}
+
+const frozenVsAll = Object.keys(shapes).map((label) => {
+  const all = rows.find((r) => r.name === `${label} layer train step, all weights`)!;
+  const lora = rows.find((r) => r.name === `${label} layer train step, frozen + LoRA r8`)!;
+  return { shape: label, pelt: lora.pelt_ms / all.pelt_ms, torch: lora.torch_ms / all.torch_ms };
+});
+
+const meta = { date: new Date().toISOString().slice(0, 10), cpus: cpus().length, cpu: cpus()[0]?.model, native: info ?? null, torch_env_coretype: torchEnv.OPENBLAS_CORETYPE ?? null };
+if (args.has('--json')) {
+  console.log(JSON.stringify({ meta, rows, frozen_vs_all: frozenVsAll }, null, 2));
+} else {
+  const f = (x: number, d = 1) => x.toFixed(d);
+  console.log(`pelt vs PyTorch ${meta.date}, ${meta.cpus} cores (${meta.cpu}); OpenBLAS core type ${meta.torch_env_coretype ?? 'default'}`);
+  console.log('| case | pelt ms | PyTorch ms | ratio | pelt peak MB | PyTorch peak MB | notes |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const notes = r.extra ? Object.entries(r.extra).map(([k, v]) => `${k} ${v}`).join(', ') : '';
+    console.log(`| ${r.name} | ${f(r.pelt_ms)} | ${f(r.torch_ms)} | ${f(r.ratio, 2)} | ${f(r.pelt_mb, 0)} | ${f(r.torch_mb, 0)} | ${notes} |`);
+  }
+  for (const x of frozenVsAll) console.log(`frozen/all step time, ${x.shape}: pelt ${f(x.pelt, 2)}, PyTorch ${f(x.torch, 2)}`);
+}

@@ -1,0 +1,117 @@
+# The PyTorch side of pelt's benchmarks: the same work as bench/*.ts, timed in the same run.
+# Run with Debian's python3-torch: /usr/bin/python3 bench/torch_peer.py <case-json>
+# Prints one JSON line: {"ms": median step ms, "maxrss_mb": peak resident memory, ...}.
+import json, math, resource, sys, time
+
+import torch
+import torch.nn.functional as F
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+
+
+def timeit(fn, warmup, iters):
+    for _ in range(warmup):
+        fn()
+    ts = []
+    for _ in range(iters):
+        t0 = time.perf_counter()
+        fn()
+        ts.append((time.perf_counter() - t0) * 1000)
+    return median(ts), min(ts)
+
+
+def sgemm(c):
+    m, k, n = c["m"], c["k"], c["n"]
+    a, b = torch.randn(m, k), torch.randn(k, n)
+    out = torch.empty(m, n)
+    ms, best = timeit(lambda: torch.mm(a, b, out=out), 3, c["iters"])
+    return {"ms": ms, "best_ms": best, "gflops": 2 * m * n * k / best / 1e6}
+
+
+def numpy_sgemm(c):
+    import numpy as np
+    m, k, n = c["m"], c["k"], c["n"]
+    a = np.random.rand(m, k).astype(np.float32)
+    b = np.random.rand(k, n).astype(np.float32)
+    out = np.empty((m, n), dtype=np.float32)
+    ms, best = timeit(lambda: np.matmul(a, b, out=out), 3, c["iters"])
+    return {"ms": ms, "best_ms": best, "gflops": 2 * m * n * k / best / 1e6}
+
+
+class Layer(torch.nn.Module):
+    """One BERT encoder layer (post-LN), as Hugging Face computes it, with an optional LoRA pair on q and v."""
+
+    def __init__(self, h, nh, ffn, lora_rank):
+        super().__init__()
+        self.h, self.nh = h, nh
+        self.q, self.k, self.v = torch.nn.Linear(h, h), torch.nn.Linear(h, h), torch.nn.Linear(h, h)
+        self.o = torch.nn.Linear(h, h)
+        self.ln1 = torch.nn.LayerNorm(h, eps=1e-12)
+        self.i = torch.nn.Linear(h, ffn)
+        self.o2 = torch.nn.Linear(ffn, h)
+        self.ln2 = torch.nn.LayerNorm(h, eps=1e-12)
+        self.lora = lora_rank > 0
+        if self.lora:
+            self.qa = torch.nn.Parameter(torch.randn(lora_rank, h) * 0.02)
+            self.qb = torch.nn.Parameter(torch.zeros(h, lora_rank))
+            self.va = torch.nn.Parameter(torch.randn(lora_rank, h) * 0.02)
+            self.vb = torch.nn.Parameter(torch.zeros(h, lora_rank))
+
+    def forward(self, x, mask):
+        B, T, H = x.shape
+        hs = H // self.nh
+        q, k, v = self.q(x), self.k(x), self.v(x)
+        if self.lora:
+            q = q + 2.0 * (x @ self.qa.t() @ self.qb.t())
+            v = v + 2.0 * (x @ self.va.t() @ self.vb.t())
+        split = lambda t: t.view(B, T, self.nh, hs).permute(0, 2, 1, 3)
+        s = split(q) @ split(k).transpose(-1, -2) / math.sqrt(hs) + mask[:, None, None, :]
+        p = F.dropout(torch.softmax(s, dim=-1), 0.1, self.training)
+        ctx = (p @ split(v)).permute(0, 2, 1, 3).reshape(B, T, H)
+        h1 = self.ln1(F.dropout(self.o(ctx), 0.1, self.training) + x)
+        return self.ln2(F.dropout(self.o2(F.gelu(self.i(h1))), 0.1, self.training) + h1)
+
+
+def layer_step(c):
+    torch.manual_seed(0)
+    B, T, H, NH, FFN = c["batch"], c["seq"], c["hidden"], c["heads"], c["ffn"]
+    layer = Layer(H, NH, FFN, c["lora_rank"])
+    if c["lora_rank"] > 0:
+        for n, p in layer.named_parameters():
+            p.requires_grad = n in ("qa", "qb", "va", "vb")
+    x = torch.randn(B, T, H)
+    mask = torch.zeros(B, T)
+    mask[:, T - 16:] = -10000.0
+    params = [p for p in layer.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=1e-4, foreach=c.get("foreach", False))
+    mode = c.get("mode", "train")
+
+    def train():
+        opt.zero_grad(set_to_none=True)
+        out = layer(x, mask)
+        out.pow(2).mean().backward()
+        opt.step()
+
+    def infer():
+        with torch.no_grad():
+            layer(x, mask)
+
+    layer.train(mode == "train")
+    ms, best = timeit(train if mode == "train" else infer, c["warmup"], c["iters"])
+    return {"ms": ms, "best_ms": best}
+
+
+def main():
+    c = json.loads(sys.argv[1])
+    torch.set_num_threads(c.get("threads", 2))
+    r = {"sgemm": sgemm, "numpy_sgemm": numpy_sgemm, "layer": layer_step}[c["kind"]](c)
+    r["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    r["torch"] = torch.__version__
+    r["threads"] = torch.get_num_threads()
+    print(json.dumps(r))
+
+
+main()

@@ -1,0 +1,25 @@
+// In-place initializers (return the tensor for chaining).
+import type { Tensor } from '../tensor/tensor.ts';
+import type { Rng } from '../util/rng.ts';
+
+export function normal_(t: Tensor, rng: Rng, std: number, mean = 0): Tensor {
+  for (let i = 0; i < t.size; i++) t.data[i] = mean + std * rng.normal();
+  return t;
+}
+
+export function uniform_(t: Tensor, rng: Rng, low: number, high: number): Tensor {
+  for (let i = 0; i < t.size; i++) t.data[i] = low + (high - low) * rng.uniform();
+  return t;
+}
+
+export function ones_(t: Tensor): Tensor {
+  t.data.fill(1);
+  return t;
+}
+
+/** torch.nn.init.kaiming_uniform_(w, a=sqrt(5)) on a [out, in] weight: bound = 1/sqrt(in). */
+export function kaimingUniformA5_(t: Tensor, rng: Rng): Tensor {
+  const fanIn = t.shape[t.shape.length - 1]!;
+  const bound = 1 / Math.sqrt(fanIn);
+  return uniform_(t, rng, -bound, bound);
+}

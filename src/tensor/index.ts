@@ -1,0 +1,10 @@
+// The tensor engine's public surface.
+export { Tensor, zeros, full, tensor, param, alloc, type DType } from './tensor.ts';
+export { noGrad, isGradEnabled, setCheckFinite, record, type GradCtx, type BackwardFn } from './autograd.ts';
+export { setBackend, backendName, nativeAvailable, activeKernels, kernelsFor, type BackendName } from './backend.ts';
+export * from './ops/elementwise.ts';
+export * from './ops/shape.ts';
+export * from './ops/reduce.ts';
+export * from './ops/matmul.ts';
+export * from './ops/nn.ts';
+export * from './ops/loss.ts';
