@@ -21,7 +21,7 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags": ["-O3", "-march=native", "-fopenmp", "-fno-math-errno", "-ffp-contract=fast"],
+      "cflags": ["-O3", "-march=native", "-fopenmp", "-fno-math-errno", "-ffp-contract=off"],
       "cflags_cc": ["-fexceptions"],
       "ldflags": ["-fopenmp"],
       "libraries": ["-lopenblas", "-fopenmp"]

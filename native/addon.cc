@@ -22,13 +22,16 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), omp_get_max_threads());
 }
 
-// blasInfo(): { corename, config, threads } as OpenBLAS reports them.
+// blasInfo(): { corename, config, threads, parallel } as OpenBLAS reports them.
 Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
   o.Set("corename", Napi::String::New(env, openblas_get_corename()));
   o.Set("config", Napi::String::New(env, openblas_get_config()));
   o.Set("threads", Napi::Number::New(env, openblas_get_num_threads()));
+  static const char* kModes[] = {"sequential", "pthreads", "openmp"};
+  int mode = openblas_get_parallel();
+  o.Set("parallel", Napi::String::New(env, mode >= 0 && mode <= 2 ? kModes[mode] : "unknown"));
   return o;
 }
 

@@ -68,7 +68,7 @@ Napi::Value AttentionForward(const Napi::CallbackInfo& info) {
   const float *q = Q.p, *k = K.p, *v = V.p, *mask = MASK.p, *drop = DROP.p;
   float *probs = P.p, *out = OUT.p;
   const int64_t heads = d.B * d.NH, TT = d.Tq * d.Tk;
-#pragma omp parallel for if (heads > 1) schedule(static)
+#pragma omp parallel for if (heads > 1 && blasNestsInOpenMP()) schedule(static)
   for (int64_t bh = 0; bh < heads; bh++) {
     const int64_t b = bh / d.NH, h = bh % d.NH;
     const float* qh = q + b * d.Tq * d.H + h * d.HS;
@@ -133,7 +133,7 @@ Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   }
   const bool wantS = dq || dk;
   const int64_t heads = d.B * d.NH, TT = d.Tq * d.Tk;
-#pragma omp parallel for if (heads > 1) schedule(static)
+#pragma omp parallel for if (heads > 1 && blasNestsInOpenMP()) schedule(static)
   for (int64_t bh = 0; bh < heads; bh++) {
     const int64_t b = bh / d.NH, h = bh % d.NH;
     const int64_t qo = b * d.Tq * d.H + h * d.HS, ko = b * d.Tk * d.H + h * d.HS;

@@ -21,6 +21,11 @@ namespace pelt {
 constexpr int64_t kParMin = 32768;
 inline bool par(int64_t work) { return work > kParMin && omp_get_max_threads() > 1; }
 
+// True when OpenBLAS may be called from inside our OpenMP parallel regions and then runs
+// single-threaded there (its OpenMP or sequential builds). A pthread build would start its own
+// threads from every region, so kernels then loop sequentially and let OpenBLAS thread instead.
+bool blasNestsInOpenMP();
+
 using i128 = __int128;  // index arithmetic for bounds checks cannot overflow
 
 struct F32 {

@@ -46,6 +46,11 @@ void scaleC(float* c, int64_t M, int64_t N, int64_t ldc, float beta) {
 
 }  // namespace
 
+bool blasNestsInOpenMP() {
+  static const bool ok = openblas_get_parallel() != 1;  // 0 sequential, 1 pthreads, 2 OpenMP
+  return ok;
+}
+
 // gemm(transA, transB, M, N, K, alpha, A, aOff, lda, strideA, B, bOff, ldb, strideB,
 //      beta, C, cOff, ldc, strideC, batch)
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
@@ -88,7 +93,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   int64_t cSpan = (M - 1) * C.ld + N;
   bool disjoint = C.stride >= cSpan || -C.stride >= cSpan;
   double flops = 2.0 * M * N * K;
-  if (batch > 1 && disjoint && flops < kSmallGemmFlops && omp_get_max_threads() > 1 &&
+  if (batch > 1 && disjoint && flops < kSmallGemmFlops && omp_get_max_threads() > 1 && blasNestsInOpenMP() &&
       flops * batch > 2.0e5) {
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t i = 0; i < batch; i++) one(i);

@@ -132,8 +132,9 @@ async function download(repo: string, revision: string, cacheDir: string, storag
   return join(storage, 'snapshots', commit);
 }
 
-// Counts the bytes of file downloads (…/resolve/… without a Range header) into a bar per file.
-const fetchWithProgress: typeof fetch = async (input, init) => {
+// Counts the bytes of file downloads (…/resolve/… without a Range header) into a bar per file
+// (also used by data/hub-glue.ts for dataset files).
+export const fetchWithProgress: typeof fetch = async (input, init) => {
   const res = await fetch(input, init);
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
   if (!res.ok || !res.body || !url.includes('/resolve/') || new Headers(init?.headers).has('Range')) return res;

@@ -9,6 +9,7 @@
 // becomes this layout by permute([0, 2, 1, 3]) then reshape([B, P, H]).
 
 import type { Tensor } from '../tensor/index.ts';
+import type { Linear } from '../nn/index.ts';
 import { fail } from '../util/errors.ts';
 
 /** The linear projections of one layer a method may wrap (paths relative to the layer, query/key/value under attention.self). */
@@ -67,10 +68,17 @@ export interface EncoderHooks {
   beforeLayers?: (info: ForwardInfo) => void;
 }
 
+/** One layer as methods see it: its hook slots, and its projections (to hang weights under, or merge into). */
+export interface HookableLayer {
+  hooks: LayerHooks | null;
+  /** The Linear behind a projection name; a method's child module set on it is saved under its path (`...query.lora.A`). */
+  projection(name: ProjectionName): Linear;
+}
+
 /** What an encoder offers: its per-layer hook slots and the shape facts methods size themselves by. */
 export interface HookableEncoder {
   hooks: EncoderHooks | null;
-  readonly layers: readonly { hooks: LayerHooks | null }[];
+  readonly layers: readonly HookableLayer[];
   readonly hiddenSize: number;
   readonly numHeads: number;
 }

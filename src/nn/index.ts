@@ -1,3 +1,3 @@
 export { Module, noDecay, setTrainable } from './module.ts';
 export { Linear, Embedding, LayerNorm, Dropout } from './layers.ts';
-export { normal_, uniform_, ones_, kaimingUniformA5_ } from './init.ts';
+export { normal_, uniform_, ones_, kaimingUniformA5_, withoutInit } from './init.ts';

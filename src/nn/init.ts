@@ -2,12 +2,30 @@
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Rng } from '../util/rng.ts';
 
+let skipping = false;
+
+/**
+ * Build modules without drawing their random initial values (as transformers' no_init_weights):
+ * for weights a checkpoint is about to overwrite. normal_ and uniform_ leave tensors as they are.
+ */
+export function withoutInit<T>(fn: () => T): T {
+  const prev = skipping;
+  skipping = true;
+  try {
+    return fn();
+  } finally {
+    skipping = prev;
+  }
+}
+
 export function normal_(t: Tensor, rng: Rng, std: number, mean = 0): Tensor {
+  if (skipping) return t;
   for (let i = 0; i < t.size; i++) t.data[i] = mean + std * rng.normal();
   return t;
 }
 
 export function uniform_(t: Tensor, rng: Rng, low: number, high: number): Tensor {
+  if (skipping) return t;
   for (let i = 0; i < t.size; i++) t.data[i] = low + (high - low) * rng.uniform();
   return t;
 }

@@ -1,8 +1,9 @@
-// AdamW with decoupled weight decay (torch.optim.AdamW semantics) over parameter groups.
+// AdamW with decoupled weight decay over parameter groups: torch.optim.AdamW semantics, or (variant
+// 'hf') the older transformers.AdamW that Child-Tuning's official ChildTuningAdamW extends.
 // Gradient transforms (Child-Tuning's masks) plug in as a per-parameter multiplier on the gradient,
-// applied inside the step before the moment updates.
+// applied inside the step before the moment updates, and optionally as a per-element decay mask.
 
-import type { Buf } from '../tensor/backends/kernels.ts';
+import { BinOp, type Buf } from '../tensor/backends/kernels.ts';
 import { Tensor, alloc } from '../tensor/tensor.ts';
 import { kernelsFor } from '../tensor/backend.ts';
 import { fail } from '../util/errors.ts';
@@ -20,10 +21,18 @@ export interface AdamWConfig {
   betas?: [number, number];
   eps?: number;
   weightDecay?: number;
+  /**
+   * 'torch' (default): torch.optim.AdamW, decay p *= 1 - lr*wd before the update, eps added to sqrt(v / bc2).
+   * 'hf': transformers.AdamW (correct_bias=True), as ChildTuningAdamW: eps added to sqrt(v) before the
+   * bias correction, decay p -= lr*wd*p after the update.
+   */
+  variant?: 'torch' | 'hf';
 }
 
 /** Returns the gradient multiplier for a parameter at this step, or null for none. */
 export type GradMaskFn = (p: Tensor, step: number) => Buf | null;
+/** Returns a per-element weight-decay multiplier (1 = decay, 0 = none) for a parameter, or null to decay every element. */
+export type DecayMaskFn = (p: Tensor) => Buf | null;
 
 interface State {
   m: Buf;
@@ -38,10 +47,13 @@ export class AdamW {
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
+  readonly variant: 'torch' | 'hf';
   readonly groups: ParamGroup[];
   step = 0;
   gradMask: GradMaskFn | null = null;
+  decayMask: DecayMaskFn | null = null;
   private readonly state = new Map<Tensor, State>();
+  private scratch: Float32Array = new Float32Array(0);
 
   constructor(groups: ParamGroup[] | Tensor[], config: AdamWConfig) {
     this.groups = (groups.length > 0 && groups[0] instanceof Tensor)
@@ -51,6 +63,7 @@ export class AdamW {
     [this.beta1, this.beta2] = config.betas ?? [0.9, 0.999];
     this.eps = config.eps ?? 1e-8;
     this.weightDecay = config.weightDecay ?? 0.01;
+    this.variant = config.variant ?? 'torch';
     for (const g of this.groups) {
       for (const p of g.params) if (!p.requiresGrad) fail('usage', `AdamW: parameter ${p.name ?? p.toString()} does not train (requiresGrad is false)`);
     }
@@ -76,9 +89,36 @@ export class AdamW {
         const t = ++s.step;
         const bc1 = 1 - this.beta1 ** t, bc2 = 1 - this.beta2 ** t;
         const mask = this.gradMask ? this.gradMask(p, this.step) : null;
-        kernelsFor(p.data).adamwStep(p.data, p.grad.data, s.m, s.v, p.size, lr, this.beta1, this.beta2, this.eps, wd, bc1, bc2, mask);
+        const decay = wd !== 0 && this.decayMask ? this.decayMask(p) : null;
+        const k = kernelsFor(p.data);
+        let kLr = lr, kWd = decay ? 0 : wd, kEps = this.eps;
+        if (this.variant === 'hf') {
+          // lr*sqrt(bc2)/bc1 * m / (sqrt(v) + eps) is the torch kernel's formula with eps / sqrt(bc2);
+          // (p - u) * (1 - lr*wd) is its decay-first step with lr' = lr*(1 - lr*wd), wd' = lr*wd / lr'.
+          kEps = this.eps / Math.sqrt(bc2);
+          if (!decay && wd !== 0 && lr * wd < 1) {
+            kLr = lr * (1 - lr * wd);
+            kWd = (lr * wd) / kLr;
+          }
+        }
+        if (decay && this.variant === 'torch') this.maskedDecay(p.data, decay, lr * wd);
+        k.adamwStep(p.data, p.grad.data, s.m, s.v, p.size, kLr, this.beta1, this.beta2, kEps, kWd, bc1, bc2, mask);
+        if (decay && this.variant === 'hf') this.maskedDecay(p.data, decay, lr * wd);
       }
     }
+  }
+
+  /** p *= 1 - rate * decay, elementwise (decay holds 0 or 1): decoupled decay on some elements only. */
+  private maskedDecay(p: Buf, decay: Buf, rate: number): void {
+    const n = p.length;
+    if (p instanceof Float32Array && this.scratch.length < 2 * n) this.scratch = new Float32Array(2 * n);
+    // two scratch halves: the kernels take no aliased outputs
+    const f = p instanceof Float64Array ? new Float64Array(n) : this.scratch.subarray(0, n);
+    const out = p instanceof Float64Array ? new Float64Array(n) : this.scratch.subarray(n, 2 * n);
+    const k = kernelsFor(p);
+    k.affine(decay, -rate, 1, f, n); // 1 - rate * decay
+    k.binary(BinOp.Mul, p, 0, [1], f, 0, [1], out, [n]);
+    p.set(out);
   }
 
   zeroGrad(): void {

@@ -29,6 +29,8 @@ export class BertEmbeddings extends Module {
   forward(inputIds: Int32Array, B: number, T: number, tokenTypeIds?: Int32Array): Tensor {
     const maxT = this.position_embeddings.weight.shape[0]!;
     if (T > maxT) fail('usage', `BERT: sequence length ${T} exceeds max_position_embeddings (${maxT})`);
+    checkIds('input_ids', inputIds, this.word_embeddings.weight.shape[0]!, 'vocab_size');
+    if (tokenTypeIds) checkIds('token_type_ids', tokenTypeIds, this.token_type_embeddings.weight.shape[0]!, 'type_vocab_size');
     const positions = Int32Array.from({ length: T }, (_, t) => t);
     let words = this.word_embeddings.forward(inputIds, [B, T]); // [B, T, H]
     if (this._padId !== null) words = noPadGrad(words, inputIds, this._padId); // [B, T, H]
@@ -53,4 +55,9 @@ function noPadGrad(x: Tensor, ids: Int32Array, padId: number): Tensor {
     });
     ctx.pass(0, g);
   });
+}
+
+function checkIds(what: string, ids: Int32Array, n: number, field: string): void {
+  const i = ids.findIndex((id) => id < 0 || id >= n);
+  if (i >= 0) fail('data', `${what}: id ${ids[i]} at position ${i} is outside 0..${n - 1} (config.${field} = ${n})`);
 }

@@ -113,7 +113,7 @@ export class BertForPreTraining extends Module {
 
   /** mlmLabels [B, T] (-100 = not predicted), nspLabels [B] (0 = B follows A); loss needs both. */
   forward(input: BertInput, labels?: { mlm: Int32Array; nsp: Int32Array }): PreTrainingOutput {
-    const out = this.bert.forward(input);
+    const out = this.bert.forward(input); // lastHiddenState [B, T, H], pooledOutput [B, H]
     const predictionLogits = this.cls.predictions.forward(out.lastHiddenState); // [B, T, H] -> [B, T, V]
     const seqRelationshipLogits = this.cls.seq_relationship.forward(out.pooledOutput); // [B, H] -> [B, 2]
     if (!labels) return { ...out, predictionLogits, seqRelationshipLogits };

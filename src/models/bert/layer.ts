@@ -2,7 +2,7 @@
 import { Tensor, add, gelu } from '../../tensor/index.ts';
 import { Module, Linear, LayerNorm, Dropout } from '../../nn/index.ts';
 import type { Rng } from '../../util/rng.ts';
-import { project, type LayerContext, type LayerHooks } from '../hooks.ts';
+import { project, type HookableLayer, type LayerContext, type LayerHooks, type ProjectionName } from '../hooks.ts';
 import { BertAttention } from './attention.ts';
 import type { BertConfig } from './config.ts';
 
@@ -26,7 +26,7 @@ export class BertOutput extends Module {
   }
 }
 
-export class BertLayer extends Module {
+export class BertLayer extends Module implements HookableLayer {
   attention: BertAttention;
   intermediate: BertIntermediate;
   output: BertOutput;
@@ -40,6 +40,15 @@ export class BertLayer extends Module {
     this.intermediate = new BertIntermediate(config, rng.fork());
     this.output = new BertOutput(config, rng.fork());
     this._index = index;
+  }
+
+  projection(name: ProjectionName): Linear {
+    const a = this.attention;
+    const table: Record<ProjectionName, Linear> = {
+      query: a.self.query, key: a.self.key, value: a.self.value, 'attention.output.dense': a.output.dense,
+      'intermediate.dense': this.intermediate.dense, 'output.dense': this.output.dense,
+    };
+    return table[name];
   }
 
   /** h_in [B, T, H], additive mask [B, T] (or null), 0/1 token mask [B, T] (for hooks)  ->  [B, T, H] */

@@ -17,6 +17,7 @@ import { resolveModelDir, type ResolveOptions } from '../../io/hub.ts';
 import { fail } from '../../util/errors.ts';
 import { fmt, sameShape } from '../../util/assert.ts';
 import { Rng } from '../../util/rng.ts';
+import { normal_, withoutInit } from '../../nn/index.ts';
 import { readBertConfig, type BertConfig } from './config.ts';
 import { BertModel } from './model.ts';
 import { BertForPreTraining, BertForSequenceClassification } from './heads.ts';
@@ -65,17 +66,24 @@ export async function loadBert<T extends BertTask>(dirOrName: string, opts: Load
 export function loadBertFromDir<T extends BertTask>(dir: string, opts: LoadBertOptions<T>): LoadedBert<T> {
   const config = withLabels(readBertConfig(dir), opts.numLabels);
   const rng = new Rng(opts.seed ?? 0);
-  const model = (opts.task === 'pretraining'
-    ? new BertForPreTraining(config, rng)
+  // Random init is skipped for what the checkpoint overwrites (it costs more than reading the file).
+  const model = withoutInit(() => (opts.task === 'pretraining'
+    ? new BertForPreTraining(config, rng.fork())
     : opts.task === 'sequence-classification'
-      ? new BertForSequenceClassification(config, rng)
-      : new BertModel(config, rng)) as BertModelFor<T>;
+      ? new BertForSequenceClassification(config, rng.fork())
+      : new BertModel(config, rng.fork()))) as BertModelFor<T>;
   const file = join(dir, 'model.safetensors');
   if (!existsSync(file)) {
     const other = ['pytorch_model.bin', 'model.safetensors.index.json', 'tf_model.h5'].filter((f) => existsSync(join(dir, f)));
     fail('checkpoint', `${file}: not found${other.length ? ` (the folder has ${other.join(', ')}, which pelt does not read; convert it to a single model.safetensors)` : ''}`);
   }
   const report = loadWeights(model, file, config);
+  // transformers' _init_weights for what was not loaded: normal(0, initializer_range); biases 0, LayerNorm 1 as built
+  const params = new Map(model.namedParameters());
+  const initRng = rng.fork();
+  for (const name of report.newlyInitialized) {
+    if (!name.endsWith('bias') && !name.includes('LayerNorm.')) normal_(params.get(name)!, initRng, config.initializer_range);
+  }
   if (report.newlyInitialized.length > 0 && !opts.quiet) {
     process.stderr.write(`pelt: some weights of ${model.constructor.name} were not in ${file} and are newly initialized: ${report.newlyInitialized.join(', ')}; train the model on a down-stream task before using it for predictions\n`);
   }
