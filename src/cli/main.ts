@@ -13,6 +13,7 @@ export interface Command {
 export const COMMANDS: Record<string, Command> = {
   'fill-mask': { summary: 'predict the [MASK] tokens of a text (checks that a checkpoint loaded)', load: () => import('./fill-mask.ts') },
   demo: { summary: 'fine-tune a shipped BERT on a slice of SST-2 and report dev accuracy', load: () => import('./demo.ts') },
+  params: { summary: 'count total and trainable parameters of a method (method, gates, head)', load: () => import('./params.ts') },
 };
 
 function usage(): string {

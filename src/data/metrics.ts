@@ -110,6 +110,12 @@ export function computeMetrics(names: readonly MetricName[], preds: Values, labe
   return out;
 }
 
+/** A task's metrics (GLUE's, see the task table) and the one that selects models and heads the results. */
+export function scoreTask(task: { metrics: readonly MetricName[]; selectionMetric: MetricName }, preds: Values, labels: Values): { metrics: Partial<Record<MetricName, number>>; selection: number } {
+  const metrics = computeMetrics(task.metrics, preds, labels);
+  return { metrics, selection: metrics[task.selectionMetric]! };
+}
+
 /** Row-wise argmax of [rows, cols] logits (the first maximum wins, as numpy's argmax). */
 export function argmax(logits: ArrayLike<number>, rows: number, cols: number): Int32Array {
   if (logits.length !== rows * cols) fail('shape', `argmax: ${logits.length} values for [${rows}, ${cols}]`);

@@ -92,9 +92,11 @@ export function getPreset(name: string): ProtocolPreset {
   return PRESETS[name as PresetName];
 }
 
+/** The preset's learning rate for a method (its presets, e.g. 'unipelt-apl', share the method's). */
 export function learningRate(preset: ProtocolPreset, method: string): number {
-  if (!Object.hasOwn(preset.learningRate, method)) fail('usage', `${preset.name}: no learning rate for method "${method}" (methods: ${Object.keys(preset.learningRate).join(', ')})`);
-  return preset.learningRate[method as MethodName];
+  const key = method.startsWith('unipelt-') ? 'unipelt' : method;
+  if (!Object.hasOwn(preset.learningRate, key)) fail('usage', `${preset.name}: no learning rate for method "${method}" (methods: ${Object.keys(preset.learningRate).join(', ')})`);
+  return preset.learningRate[key as MethodName];
 }
 
 export interface ProtocolSplits {

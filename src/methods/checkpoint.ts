@@ -14,7 +14,6 @@ import { resolveMethod } from './index.ts';
 import { CONFIG_FILE, WEIGHTS_FILE, fill, loadPeft, readAdapterConfig, saveLoraPeft, savePrefixPeft } from './peft.ts';
 import type { LoraAttached } from './lora/index.ts';
 import type { PrefixAttached } from './prefix/index.ts';
-import type { PrefixPiece } from './prefix/prefix.ts';
 import type { Attached, AttachOptions } from './types.ts';
 
 export const PELT_FORMAT = 'pelt-adapter';
@@ -52,17 +51,16 @@ export function saveAdapter(model: Module, attached: Attached, dir: string, opts
 function savePelt(model: Module, attached: Attached, dir: string, opts: SaveAdapterOptions): void {
   if (attached.isMerged?.()) fail('usage', `${attached.method}: unmerge() before saving the adapter`);
   const site = locate(model);
-  const piece = (attached as { piece?: unknown }).piece ?? findPrefixPiece(attached);
-  const prefixPiece = piece && typeof piece === 'object' && 'generated' in piece ? (piece as PrefixPiece) : null;
-  const exportPrefix = !!opts.exportPrefix && prefixPiece !== null;
-  const generator = new Set(exportPrefix ? prefixPiece!.encoder.parameters() : []);
+  const prefixes = opts.exportPrefix ? attached.prefixes?.() ?? null : null;
+  const exportPrefix = prefixes !== null;
+  const generator = new Set(prefixes?.generator ?? []);
   let config = attached.config as Record<string, unknown>;
   const tensors = new Map<string, FloatTensorInput>();
   for (const [name, p] of attached.trainable()) {
     if (!generator.has(p)) tensors.set(name, { shape: p.shape, data: p.data as Float32Array });
   }
   if (exportPrefix) {
-    const gen = prefixPiece!.generated(); // [P, L*2*H]
+    const gen = prefixes!.generated; // [P, L*2*H]
     tensors.set(`${site.encoderPath ? `${site.encoderPath}.` : ''}prefix.embedding.weight`, { shape: gen.shape, data: gen.data as Float32Array });
     config = attached.method === 'prefix'
       ? { ...config, projection: false }
@@ -84,10 +82,6 @@ function savePelt(model: Module, attached: Attached, dir: string, opts: SaveAdap
     num_attention_heads: site.numHeads,
   }, null, 2) + '\n');
   writeSafetensors(join(dir, WEIGHTS_FILE), tensors, { format: 'pt', pelt_method: attached.method });
-}
-
-function findPrefixPiece(attached: Attached): unknown {
-  return (attached as { prefixPiece?: unknown }).prefixPiece;
 }
 
 /**

@@ -130,6 +130,22 @@ export function parameterNames(m: Module): Set<string> {
   return new Set(m.namedParameters().map(([n]) => n));
 }
 
+function holdsHooks(h: LayerHooks | null): boolean {
+  return !!h && (!!h.prefix || !!h.attentionOutput || !!h.ffnOutput || Object.values(h.projection ?? {}).some(Boolean));
+}
+
+/**
+ * Where every attach starts: the model's site and its parameter names before the method adds any.
+ * One method per model (UniPELT is how methods combine): a second attach fails until detach().
+ */
+export function prepare(model: Module, method: string): { site: Site; before: Set<string> } {
+  const site = locate(model);
+  if (site.encoder.hooks?.beforeLayers || site.encoder.layers.some((l) => holdsHooks(l.hooks))) {
+    fail('usage', `${method}: the model already has a method attached; detach() it first (UniPELT is how methods combine)`);
+  }
+  return { site, before: parameterNames(model) };
+}
+
 /** Clears the hooks of every layer and of the encoder. */
 export function clearHooks(site: Site): void {
   site.encoder.hooks = null;

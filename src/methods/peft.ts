@@ -92,7 +92,7 @@ export function savePrefixPeft(model: Module, attached: PrefixAttached, dir: str
     num_transformer_submodules: 1, num_virtual_tokens: c.prefixLength, peft_type: 'PREFIX_TUNING',
     prefix_projection: c.projection, token_dim: site.hiddenSize,
   });
-  const gen = attached.piece.generated(); // [P, L*2*H]
+  const gen = attached.prefixes!().generated; // [P, L*2*H]
   const tensors = new Map<string, FloatTensorInput>([['prompt_embeddings', { shape: gen.shape, data: gen.data as Float32Array }]]);
   for (const name of headNames(site)) {
     const p = site.root.namedParameters().find(([n]) => n === name)![1];

@@ -51,6 +51,11 @@ export interface Attached<C = unknown> {
   /** Restore the base weights exactly as they were before merge(). */
   unmerge?(): void;
   isMerged?(): boolean;
+  /**
+   * Prefix-tuning's generator and the prefixes it generates now, [P, L*2*H] cut from the tape: what an
+   * exported adapter stores instead of the generator (prefix-tuning, UniPELT with a prefix).
+   */
+  prefixes?(): { generator: Tensor[]; generated: Tensor };
   /** Gate values per layer and gate, from the last forward (UniPELT). */
   gates?(): GateReading[];
   /** A gradient transform for AdamW (`opt.gradMask = attached.gradMask`), e.g. Child-Tuning's masks. */

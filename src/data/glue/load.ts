@@ -63,10 +63,23 @@ export async function loadGlueTask(name: string, opts: LoadGlueOptions = {}): Pr
   return loadHubTask(task.name, opts.hub ?? {});
 }
 
-/** The task's folder under the first data folder that has one: <dir>/glue/SST-2 or <dir>/SST-2. */
+/** What the test number is, for results and reports (held-out sets must never pass for GLUE dev). */
+export function describeTest(data: TaskData): string {
+  const n = data.test.length.toLocaleString('en-US');
+  if (data.testIsHeldOut) {
+    return `${data.task.title} heldout-test: ${n} examples held out of ${basename(data.files.train)} (seed ${HELDOUT_SEED}), not GLUE's dev set`;
+  }
+  const where = data.layout === 'hub' ? data.source : basename(data.files.test);
+  return `${data.task.title} ${data.testSplit}: ${n} examples (${where})${data.trainIsSample ? `; train is a sample (${basename(data.files.train)})` : ''}`;
+}
+
+/** The task's folder under the first data folder that has one: <dir>/glue/SST-2, <dir>/SST-2, or <dir> itself. */
 export function findTaskFolder(task: GlueTask, dataDirs: readonly string[]): string | undefined {
+  const name = basename(task.folder).toLowerCase();
   for (const dir of dataDirs) {
-    for (const cand of [join(dir, task.folder), join(dir, basename(task.folder))]) {
+    // <dir>/glue/SST-2, <dir>/SST-2, or the task folder itself
+    const cands = [join(dir, task.folder), join(dir, basename(task.folder)), ...(basename(resolve(dir)).toLowerCase() === name ? [dir] : [])];
+    for (const cand of cands) {
       if (existsSync(cand) && statSync(cand).isDirectory() && localLayout(task, cand)) return resolve(cand);
     }
   }

@@ -1,7 +1,7 @@
 // Bottleneck adapters as a method of their own: adapters and the head train, the rest is frozen.
 import type { Module } from '../../nn/index.ts';
 import { Rng } from '../../util/rng.ts';
-import { attachedBase, freezeBase, locate, parameterNames } from '../common.ts';
+import { attachedBase, freezeBase, prepare } from '../common.ts';
 import type { Attached, AttachOptions, MethodDef } from '../types.ts';
 import { AdapterConfigSchema, type AdapterConfig } from './config.ts';
 import { attachAdapters } from './adapter.ts';
@@ -14,8 +14,7 @@ export const adapter: MethodDef<typeof AdapterConfigSchema> = {
   summary: 'bottleneck adapters (Pfeiffer after the FFN by default; Houlsby adds one after attention)',
   schema: AdapterConfigSchema,
   attach(model: Module, config: AdapterConfig, opts: AttachOptions = {}): Attached<AdapterConfig> {
-    const site = locate(model);
-    const before = parameterNames(model);
+    const { site, before } = prepare(model, 'adapter');
     freezeBase(site);
     const piece = attachAdapters(site, config, new Rng(opts.seed ?? 42));
     return attachedBase('adapter', config, site, before, () => piece.detach());

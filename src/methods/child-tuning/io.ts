@@ -106,7 +106,7 @@ export function loadMask(path: string, expected?: ShapeList): { mask: ChildMask;
     if (raw.dtype !== 'U8') fail('checkpoint', `${path}: tensor "${name}" has dtype ${raw.dtype}, expected U8 packed bits`);
     const n = sizeOf(shape);
     if (raw.bytes.length !== Math.ceil(n / 8)) fail('checkpoint', `${path}: tensor "${name}" has ${raw.bytes.length} bytes, a mask of shape ${fmt(shape)} needs ${Math.ceil(n / 8)}`);
-    const bits = raw.bytes.slice(); // own copy, aligned, independent of the file buffer
+    const bits = new Uint8Array(raw.bytes); // own copy (a plain Uint8Array, not a view on the file Buffer)
     if (n % 8 !== 0 && bits[bits.length - 1]! >>> (n % 8) !== 0) fail('checkpoint', `${path}: tensor "${name}" has bits set past its ${n} elements`);
     const c = popcount(bits);
     if (c !== count) fail('checkpoint', `${path}: tensor "${name}" has ${c} bits set but the metadata says ${count} (corrupt file?)`);

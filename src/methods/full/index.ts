@@ -1,7 +1,7 @@
 // Full fine-tuning: every parameter trains. The baseline the efficiency table is measured against.
 import type { Module } from '../../nn/index.ts';
 import { z } from 'zod';
-import { attachedBase, locate, parameterNames } from '../common.ts';
+import { attachedBase, prepare } from '../common.ts';
 import type { Attached, MethodDef } from '../types.ts';
 
 export const FullConfigSchema = z.strictObject({});
@@ -12,8 +12,7 @@ export const full: MethodDef<typeof FullConfigSchema> = {
   summary: 'full fine-tuning: every weight trains',
   schema: FullConfigSchema,
   attach(model: Module, config: FullConfig): Attached<FullConfig> {
-    const site = locate(model);
-    const before = parameterNames(model);
+    const { site, before } = prepare(model, 'full');
     for (const p of model.parameters()) p.requiresGrad = true;
     return attachedBase('full', config, site, before, () => {});
   },

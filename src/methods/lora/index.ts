@@ -2,7 +2,7 @@
 // Merges into the base weights (and unmerges exactly); saves in PEFT's layout (../peft.ts).
 import type { Module } from '../../nn/index.ts';
 import { Rng } from '../../util/rng.ts';
-import { attachedBase, freezeBase, locate, parameterNames } from '../common.ts';
+import { attachedBase, freezeBase, prepare } from '../common.ts';
 import type { Attached, AttachOptions, MethodDef } from '../types.ts';
 import { LoraConfigSchema, type LoraConfig } from './config.ts';
 import { attachLora, type LoraPiece } from './lora.ts';
@@ -21,8 +21,7 @@ export const lora: MethodDef<typeof LoraConfigSchema> = {
   summary: 'LoRA: y = x W^T + b + (alpha/r) x A^T B^T on the target projections (default query, value)',
   schema: LoraConfigSchema,
   attach(model: Module, config: LoraConfig, opts: AttachOptions = {}): LoraAttached {
-    const site = locate(model);
-    const before = parameterNames(model);
+    const { site, before } = prepare(model, 'lora');
     freezeBase(site);
     const piece = attachLora(site, config, new Rng(opts.seed ?? 42));
     return {

@@ -2,7 +2,7 @@
 // Saves in PEFT's layout as the generated prefixes (../peft.ts).
 import type { Module } from '../../nn/index.ts';
 import { Rng } from '../../util/rng.ts';
-import { attachedBase, freezeBase, locate, parameterNames } from '../common.ts';
+import { attachedBase, freezeBase, prepare } from '../common.ts';
 import type { Attached, AttachOptions, MethodDef } from '../types.ts';
 import { PrefixConfigSchema, type PrefixConfig } from './config.ts';
 import { attachPrefix, type PrefixPiece } from './prefix.ts';
@@ -19,14 +19,14 @@ export const prefix: MethodDef<typeof PrefixConfigSchema> = {
   summary: 'prefix-tuning: P key/value prefixes per layer from a reparameterization MLP shared by all layers',
   schema: PrefixConfigSchema,
   attach(model: Module, config: PrefixConfig, opts: AttachOptions = {}): PrefixAttached {
-    const site = locate(model);
-    const before = parameterNames(model);
+    const { site, before } = prepare(model, 'prefix');
     freezeBase(site);
     const piece = attachPrefix(site, config, new Rng(opts.seed ?? 42));
     return {
       ...attachedBase('prefix', config, site, before, () => piece.detach()),
       piece,
       storedMethodValues: () => piece.generatedValues,
+      prefixes: () => ({ generator: piece.encoder.parameters(), generated: piece.generated() }),
     };
   },
 };

@@ -5,7 +5,7 @@ import type { Module } from '../../nn/index.ts';
 import type { ProjectionName } from '../../models/hooks.ts';
 import { fail } from '../../util/errors.ts';
 import { Rng } from '../../util/rng.ts';
-import { addChild, attachedBase, freezeBase, groupsOf, locate, parameterNames, removeChild, type GateFn, type Site } from '../common.ts';
+import { type GateFn, type Site, addChild, attachedBase, freezeBase, groupsOf, prepare, removeChild } from '../common.ts';
 import type { Attached, AttachOptions, GateReading, MethodDef } from '../types.ts';
 import { attachAdapters, type AdapterSpot } from '../adapter/adapter.ts';
 import { attachPrefix, type PrefixPiece } from '../prefix/prefix.ts';
@@ -29,8 +29,7 @@ export const unipelt: MethodDef<typeof UniPeltConfigSchema> = {
   summary: 'UniPELT: gated adapter + prefix-tuning + LoRA (presets unipelt-ap, unipelt-apl, unipelt-nogate)',
   schema: UniPeltConfigSchema,
   attach(model: Module, config: UniPeltConfig, opts: AttachOptions = {}): Attached<UniPeltConfig> {
-    const site = locate(model);
-    const before = parameterNames(model);
+    const { site, before } = prepare(model, 'unipelt');
     freezeBase(site);
     const rng = new Rng(opts.seed ?? 42);
     const placed: PlacedGate[] = [];
@@ -67,7 +66,10 @@ export const unipelt: MethodDef<typeof UniPeltConfigSchema> = {
         for (const p of pieces) p.detach();
         for (const g of placed) removeChild(g.parent, g.field);
       }),
-      ...(prefixPiece ? { storedMethodValues: () => storedValues(site, prefixPiece!) } : {}),
+      ...(prefixPiece ? {
+        storedMethodValues: () => storedValues(site, prefixPiece!),
+        prefixes: () => ({ generator: prefixPiece!.encoder.parameters(), generated: prefixPiece!.generated() }),
+      } : {}),
       merge: () => (lora ? lora.merge() : fail('usage', 'unipelt: nothing to merge (no LoRA)')),
       unmerge: () => lora?.unmerge(),
       isMerged: () => lora?.isMerged() ?? false,
