@@ -139,7 +139,9 @@ try {
     }),
   }));
   const r = spawnSync(python, ['bench/torch_fisher.py', casePath], { cwd: root, env: torchEnv, encoding: 'utf8', maxBuffer: 1 << 24 });
-  torch = JSON.parse(r.stdout.trim().split('\n').pop() || 'null') ?? { error: r.stderr.slice(-400) };
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !line.startsWith('{')) throw new Error(`bench/torch_fisher.py failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
+  torch = JSON.parse(line);
 } finally {
   rmSync(dir, { recursive: true });
 }

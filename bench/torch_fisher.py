@@ -21,7 +21,7 @@ def read_safetensors(path):
     header = json.loads(raw[8:8 + n])
     out = {}
     for name, info in header.items():
-        if name == '__metadata__' or not name.startswith('bert.'):
+        if name == '__metadata__' or not name.startswith('bert.') or info['dtype'] != 'F32':  # skips position_ids
             continue
         b, e = info['data_offsets']
         out[name] = torch.tensor(np.frombuffer(raw[8 + n + b:8 + n + e], dtype='<f4').reshape(info['shape']).copy())
@@ -60,7 +60,8 @@ def main():
     torch.manual_seed(0)
     cfg = json.load(open(c['model_dir'] + '/config.json'))
     base = read_safetensors(c['model_dir'] + '/model.safetensors')
-    head = {'classifier.weight': torch.tensor(c['head']['weight']).view(-1, cfg['hidden_size']), 'classifier.bias': torch.tensor(c['head']['bias'])}
+    f32 = lambda xs: torch.tensor(xs, dtype=torch.float32)  # noqa: E731  (JSON writes 0.0 as 0)
+    head = {'classifier.weight': f32(c['head']['weight']).view(-1, cfg['hidden_size']), 'classifier.bias': f32(c['head']['bias'])}
     batches = [(torch.tensor(b['input_ids']), torch.tensor(b['token_type_ids']), torch.tensor(b['attention_mask']), torch.tensor(b['labels']))
                for b in c['batches']]
 

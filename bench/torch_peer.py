@@ -104,10 +104,48 @@ def layer_step(c):
     return {"ms": ms, "best_ms": best}
 
 
+def method_step(c):
+    """A whole BertForSequenceClassification with one of pelt's methods (bench/methods.ts), from the
+    spec-side implementation in scripts/fixtures/methods_torch.py: a train step or an inference pass."""
+    import os
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "fixtures"))
+    from methods_torch import base_params, forward, method_params
+
+    cfg, spec = c["config"], c["spec"]
+    B, T = c["batch"], c["seq"]
+    gen = torch.Generator().manual_seed(0)
+    p = {**base_params(cfg, 2, gen), **method_params(cfg, spec, gen, scale="init")}
+    base = set(base_params(cfg, 2, torch.Generator().manual_seed(0)))
+    which = c["trains"]  # "all" | "bias" | "method"
+    for n, t in p.items():
+        head = n.startswith("classifier.")
+        t.requires_grad_(which == "all" or head or (which == "bias" and n.endswith(".bias")) or (which == "method" and n not in base))
+    params = [t for t in p.values() if t.requires_grad]
+    ids = torch.randint(5, cfg["vocab_size"], (B, T), generator=gen)
+    types = torch.zeros(B, T, dtype=torch.long)
+    mask = torch.ones(B, T, dtype=torch.long)
+    mask[:, T - 16:] = 0
+    labels = torch.randint(0, 2, (B,), generator=gen)
+    opt = torch.optim.AdamW(params, lr=1e-4, foreach=c.get("foreach", False))
+
+    def train():
+        opt.zero_grad(set_to_none=True)
+        logits = forward(p, cfg, spec, ids, types, mask, dropout=cfg["hidden_dropout_prob"])
+        F.cross_entropy(logits, labels).backward()
+        opt.step()
+
+    def infer():
+        with torch.no_grad():
+            forward(p, cfg, spec, ids, types, mask)
+
+    ms, best = timeit(train if c.get("mode", "train") == "train" else infer, c["warmup"], c["iters"])
+    return {"ms": ms, "best_ms": best, "trainable": sum(t.numel() for t in params), "total": sum(t.numel() for t in p.values())}
+
+
 def main():
     c = json.loads(sys.argv[1])
     torch.set_num_threads(c.get("threads", 2))
-    r = {"sgemm": sgemm, "numpy_sgemm": numpy_sgemm, "layer": layer_step}[c["kind"]](c)
+    r = {"sgemm": sgemm, "numpy_sgemm": numpy_sgemm, "layer": layer_step, "method": method_step}[c["kind"]](c)
     r["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     r["torch"] = torch.__version__
     r["threads"] = torch.get_num_threads()

@@ -10,7 +10,7 @@ import { writeTextAtomic } from '../io/atomic.ts';
 import type { Module } from '../nn/index.ts';
 import { fail } from '../util/errors.ts';
 import { locate } from './common.ts';
-import { resolveMethod } from './index.ts';
+import { resolveMethod } from './registry.ts';
 import { CONFIG_FILE, WEIGHTS_FILE, fill, loadPeft, readAdapterConfig, saveLoraPeft, savePrefixPeft } from './peft.ts';
 import type { LoraAttached } from './lora/index.ts';
 import type { PrefixAttached } from './prefix/index.ts';

@@ -6,6 +6,10 @@ export class Rng {
   constructor(seed: number) {
     this.state = seed >>> 0;
   }
+  /** Restart the stream from `seed` (used to make dropout depend only on (seed, step), so resumes are exact). */
+  reset(seed: number): void {
+    this.state = seed >>> 0;
+  }
   /** Next uint32. */
   nextU32(): number {
     this.state = (this.state + 0x9e3779b9) >>> 0;

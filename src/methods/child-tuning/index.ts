@@ -1,8 +1,12 @@
 // Child-Tuning (Xu et al., EMNLP 2021) for pelt: a gradient transform over any set of trainable
 // tensors, so it switches on with full fine-tuning or any parameter-efficient method.
 //
-//   const ct = childTuning(method.trainable, { mode: 'D', p_D: 0.3 }, { fisher: fisher(method.trainable, batches, lossFn) });
-//   ct.transform.install(optimizer);     // then: backward, clipGradNorm (unmasked), optimizer.stepOnce()
+//   const params = attached.trainable();               // full fine-tuning, LoRA, adapters, UniPELT...
+//   model.train();                                      // official: dropout on during the Fisher pass
+//   const F = fisher(params, batches16, (b) => model.forward(b.input, b.labels).loss!);
+//   const ct = childTuning(params, { mode: 'D', p_D: 0.3 }, { fisher: F });
+//   ct.transform.install(optimizer);  // sets gradMask (and decayMask with freezeNonChild); AdamW variant 'hf' is
+//                                     // the official ChildTuningAdamW. Per step: backward, clipGradNorm, stepOnce.
 
 import type { Tensor } from '../../tensor/tensor.ts';
 import { fail } from '../../util/errors.ts';
@@ -41,6 +45,8 @@ export function childNetwork(params: Params, config: ChildTuningConfig, fisher?:
   if (!fisher) fail('usage', 'Child-Tuning_D: Fisher scores are needed (run fisher() over the training set, or load a saved mask)');
   const scores = fisher instanceof Map ? fisher : fisher.scores;
   const trainable = new Set(params.map(([n]) => n));
+  const unscored = params.find(([n]) => isCandidate(n, config.candidates) && !scores.has(n));
+  if (unscored) fail('usage', `Child-Tuning_D: no Fisher score for the trainable candidate tensor "${unscored[0]}"`);
   const own: NamedValues = new Map([...scores].filter(([n]) => trainable.has(n)));
   return fisherMask(own, { p: config.p_D, candidates: config.candidates, lowest: config.ablation === 'lowest-fisher' });
 }

@@ -29,6 +29,8 @@ export interface MaskInfo {
 export interface MaskFileMeta extends MaskInfo {
   format: 'pelt-child-tuning-mask';
   version: 1;
+  /** Always 'D': Child-Tuning_F draws a fresh mask every step and has none to save. */
+  mode: 'D';
   candidates: number;
   kept: number;
   tensors: Record<string, { shape: number[]; count: number }>;
@@ -54,7 +56,7 @@ export type ShapeList = readonly (readonly [string, { shape: readonly number[] }
 
 export function saveMask(path: string, mask: ChildMask, info: MaskInfo): MaskFileMeta {
   const tensors: Record<string, TensorInput> = {};
-  const meta: MaskFileMeta = { format: 'pelt-child-tuning-mask', version: 1, ...info, candidates: 0, kept: 0, tensors: {} };
+  const meta: MaskFileMeta = { format: 'pelt-child-tuning-mask', version: 1, mode: 'D', ...info, candidates: 0, kept: 0, tensors: {} };
   for (const [name, m] of mask) {
     tensors[name] = { dtype: 'U8', shape: [m.bits.length], bytes: m.bits };
     meta.tensors[name] = { shape: [...m.shape], count: m.count };

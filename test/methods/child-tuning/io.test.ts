@@ -41,6 +41,7 @@ describe('mask files', () => {
       assert.deepEqual(back.mask, r.mask);
       assert.equal(back.meta.model, 'pelt-bert-tiny');
       assert.equal(back.meta.task, 'RTE');
+      assert.equal(back.meta.mode, 'D');
       assert.equal(back.meta.threshold, r.threshold);
       assert.deepEqual(back.meta.tensors['bert.encoder.layer.0.attention.self.query.weight'], { shape: [13, 7], count: r.mask.get('bert.encoder.layer.0.attention.self.query.weight')!.count });
       const dataBytes = Math.ceil(91 / 8) + Math.ceil(13 / 8) + (16 * 32) / 8;

@@ -183,6 +183,8 @@ describe('Child-Tuning_D masks', () => {
     const r = childTuning(params, { mode: 'D', ablation: 'random', p_D: 0.2 });
     assert.equal(r.child!.kept, Math.round(0.2 * r.child!.candidates));
     assert.throws(() => childTuning(params, { mode: 'D' }), /Fisher scores are needed/);
+    const partial = new Map([...F].filter(([n]) => !n.endsWith('query.bias')));
+    assert.throws(() => childTuning(params, { mode: 'D' }, { fisher: partial }), /no Fisher score for the trainable candidate tensor "bert.encoder.layer.0.attention.self.query.bias"/);
     assert.throws(() => childTuning(params.filter(([n]) => !n.includes('encoder')), { mode: 'D', ablation: 'random' }), /no trainable tensor name contains "encoder.layer"/);
   });
 });

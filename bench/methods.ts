@@ -1,0 +1,109 @@
+// `npm run bench:methods [-- --quick] [-- --json] [-- --shapes mini,base] [-- --methods lora,prefix] [-- --stat best] [-- --threads N]`:
+// the paper's efficiency table, measured. For each method on bert-mini and bert-base shapes at batch
+// 16 x 128: trainable parameters (%), train-step time and inference time relative to full fine-tuning,
+// pelt against the same method in PyTorch 1.13 (bench/torch_peer.py "method", built from the spec-side
+// implementation in scripts/fixtures/methods_torch.py) in the same run, each case in a fresh process.
+// Times are the median of the timed iterations (--stat best: the fastest, steadier on a shared machine).
+// --threads N runs both sides on N threads (default: every core); 1 sidesteps OpenMP's slowdowns when
+// other work shares the cores.
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nativeInfo, loadNative, nativeLoadError } from '../src/tensor/backends/native.ts';
+import { resolveMethod } from '../src/methods/index.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const option = (name: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const quick = flag('quick');
+const stat = option('stat') === 'best' ? 'best_ms' : 'ms';
+const python = process.env.PELT_TORCH_PYTHON ?? '/usr/bin/python3';
+
+const BERT = { vocab_size: 30522, max_position_embeddings: 512, type_vocab_size: 2, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, layer_norm_eps: 1e-12 };
+const SHAPES: Record<string, Record<string, number>> = {
+  tiny: { hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 256 }, // a smoke test of the harness
+  mini: { hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024 },
+  base: { hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072 },
+};
+const METHODS = (option('methods') ?? 'full,bitfit,prefix,lora,adapter,unipelt-ap,unipelt-apl,unipelt-nogate').split(',');
+const shapes = (option('shapes') ?? (quick ? 'mini' : 'mini,base')).split(',');
+
+/** The spec-side description of a method for methods_torch.py, from pelt's resolved config. */
+function spec(method: string): { spec: Record<string, unknown>; trains: 'all' | 'bias' | 'method' } {
+  const { def, config } = resolveMethod(method);
+  const c = config as Record<string, unknown>;
+  const none = { adapter: null, prefix: null, lora: null, gates: false, gate_mean: 'all' };
+  if (def.name === 'full') return { spec: none, trains: 'all' };
+  if (def.name === 'bitfit') return { spec: none, trains: 'bias' };
+  if (def.name === 'unipelt') return { spec: { adapter: c.adapter, prefix: c.prefix, lora: c.lora, gates: c.gates, gate_mean: c.gateMean }, trains: 'method' };
+  return { spec: { ...none, [def.name]: c }, trains: 'method' };
+}
+
+function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv): Record<string, number> {
+  const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
+  } catch {
+    throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${r.stderr}\n${r.stdout}`);
+  }
+}
+
+if (!loadNative()) process.stderr.write(`warning: native backend not available (${nativeLoadError()}); pelt runs on js\n`);
+const info = nativeInfo();
+// OpenBLAS reads OPENBLAS_CORETYPE when loaded: give PyTorch the core type pelt uses (as bench/run.ts).
+const threads = Number(option('threads') ?? cpus().length);
+const peltEnv: NodeJS.ProcessEnv = { ...process.env, PELT_NUM_THREADS: String(threads) };
+const torchEnv: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads) };
+if (info?.coretype) torchEnv.OPENBLAS_CORETYPE = info.coretype;
+
+interface Row {
+  shape: string; method: string; stored_pct: number; trainable_pct: number;
+  pelt_step: number; torch_step: number; pelt_infer: number; torch_infer: number;
+  median_ms: { pelt_step: number; torch_step: number; pelt_infer: number; torch_infer: number };
+  best_ms: { pelt_step: number; torch_step: number; pelt_infer: number; torch_infer: number };
+}
+const rows: Row[] = [];
+for (const shape of shapes) {
+  const config = { ...BERT, ...SHAPES[shape]! };
+  const big = shape === 'base';
+  const reps = { warmup: quick || big ? 1 : 2, iters: quick ? 2 : big ? 3 : 5 };
+  for (const method of METHODS) {
+    const { spec: s, trains } = spec(method);
+    const common = { config, batch: 16, seq: 128, ...reps };
+    const pelt = (mode: string) => runJson(process.execPath, ['--import', 'tsx', 'bench/methods_worker.ts', JSON.stringify({ ...common, method, methodConfig: {}, mode })], peltEnv);
+    const torch = (mode: string) => runJson(python, ['bench/torch_peer.py', JSON.stringify({ ...common, kind: 'method', spec: s, trains, mode, threads })], torchEnv);
+    const ps = pelt('train'), ts = torch('train'), pi = pelt('infer'), ti = torch('infer');
+    if (ps.trainable !== ts.trainable) throw new Error(`${shape} ${method}: pelt trains ${ps.trainable} values, PyTorch ${ts.trainable}`);
+    rows.push({
+      shape, method, stored_pct: (100 * ps.stored!) / ps.encoder!, trainable_pct: (100 * ps.trainable!) / ps.total!,
+      pelt_step: ps[stat]!, torch_step: ts[stat]!, pelt_infer: pi[stat]!, torch_infer: ti[stat]!,
+      median_ms: { pelt_step: ps.ms!, torch_step: ts.ms!, pelt_infer: pi.ms!, torch_infer: ti.ms! },
+      best_ms: { pelt_step: ps.best_ms!, torch_step: ts.best_ms!, pelt_infer: pi.best_ms!, torch_infer: ti.best_ms! },
+    });
+    if (!flag('json')) process.stderr.write(`  done: ${shape} ${method}\n`);
+  }
+}
+
+const meta = {
+  date: new Date().toISOString().slice(0, 10), cpus: cpus().length, cpu: cpus()[0]?.model, batch: '16x128',
+  coretype: info?.coretype ?? null, threads, stat: stat === 'ms' ? 'median' : 'best',
+};
+if (flag('json')) {
+  console.log(JSON.stringify({ meta, rows }, null, 2));
+} else {
+  const f = (x: number, d = 2) => x.toFixed(d);
+  console.log(`pelt vs PyTorch, whole BertForSequenceClassification, batch 16 x 128, ${meta.date}, ${meta.cpus} cores (${meta.cpu}), OpenBLAS core type ${meta.coretype ?? 'default'}, ${threads} thread(s) each`);
+  console.log(`step = forward + backward + AdamW; infer = forward without a tape; ${meta.stat} of the timed iterations; "/ full" is relative to full fine-tuning of the same implementation`);
+  console.log('| shape | method | method % of encoder | trainable % | pelt step ms | PyTorch step ms | pelt / PyTorch | pelt step / full | PyTorch step / full | pelt infer ms | PyTorch infer ms | pelt infer / full | PyTorch infer / full |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const full = rows.find((x) => x.shape === r.shape && x.method === 'full');
+    const rel = (a: number, b: number | undefined) => (b ? f(a / b) : '-');
+    console.log(`| ${r.shape} | ${r.method} | ${f(r.stored_pct)} | ${f(r.trainable_pct)} | ${f(r.pelt_step, 0)} | ${f(r.torch_step, 0)} | ${f(r.pelt_step / r.torch_step)} | ${rel(r.pelt_step, full?.pelt_step)} | ${rel(r.torch_step, full?.torch_step)} | ${f(r.pelt_infer, 0)} | ${f(r.torch_infer, 0)} | ${rel(r.pelt_infer, full?.pelt_infer)} | ${rel(r.torch_infer, full?.torch_infer)} |`);
+  }
+}
