@@ -1,104 +1,55 @@
-// `pelt demo`: fine-tunes a shipped BERT on a slice of SST-2 with the engine and prints the loss
-// falling and the dev accuracy before and after. The stand-in main job until `pelt train` lands.
-import { parseArgs } from 'node:util';
-import { join } from 'node:path';
+// `pelt demo` (the README's main job): UniPELT (APL) and full fine-tuning on SST-2 with K = 1000 training
+// examples under the UniPELT low-resource protocol, then both test accuracies side by side. Defaults to
+// the shipped ../shared/models/pelt-bert-mini and ../shared/data; elsewhere the same-shaped
+// google/bert_uncased_L-4_H-256_A-4 and GLUE from the Hugging Face Hub.
 import { existsSync } from 'node:fs';
-import { loadBert } from '../models/bert/load.ts';
-import { BertTokenizer } from '../tokenizers/bert.ts';
-import { AdamW } from '../optim/adamw.ts';
-import { clipGradNorm } from '../optim/clip.ts';
-import { linearWarmupDecay } from '../optim/schedule.ts';
-import { noDecay } from '../nn/module.ts';
-import { noGrad } from '../tensor/autograd.ts';
-import { backendName } from '../tensor/backend.ts';
-import { readTsv, column } from '../data/tsv.ts';
-import { Rng } from '../util/rng.ts';
-import { fail } from '../util/errors.ts';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseTrainConfig } from '../train/config.ts';
+import { defaultDataDirs } from '../train/data.ts';
+import { runTraining, type RunResults } from '../train/trainer.ts';
 import { sharedDir } from './paths.ts';
 
-const HELP = `pelt demo [--model DIR] [--train N] [--epochs E] [--batch B] [--lr LR] [--max-length T] [--seed S]
-Fine-tunes every weight of a BERT checkpoint on the first N SST-2 training sentences and reports dev accuracy.
-Defaults: --model <shared>/models/pelt-bert-mini, --train 2000, --epochs 2, --batch 16, --lr 1e-4, --max-length 64.`;
+const HUB_MODEL = 'google/bert_uncased_L-4_H-256_A-4';
+
+const HELP = `pelt demo [--model DIR|NAME] [--k K] [--epochs E] [--methods unipelt-apl,full] [--output DIR] [--json]
+Trains each method on SST-2 (K training examples, 1,000 dev examples for model selection, the GLUE dev
+set as test; UniPELT protocol) and prints the test accuracies side by side. Runs resume when interrupted.
+Defaults: the shipped pelt-bert-mini (else ${HUB_MODEL} from the Hub), K 1000, 3 epochs, runs/demo.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values: v } = parseArgs({
     args: argv,
     options: {
-      model: { type: 'string' }, train: { type: 'string', default: '2000' }, epochs: { type: 'string', default: '2' },
-      batch: { type: 'string', default: '16' }, lr: { type: 'string', default: '1e-4' }, 'max-length': { type: 'string', default: '64' },
-      seed: { type: 'string', default: '42' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      model: { type: 'string' }, k: { type: 'string', default: '1000' }, epochs: { type: 'string', default: '3' },
+      methods: { type: 'string', default: 'unipelt-apl,full' }, output: { type: 'string', default: join('runs', 'demo') },
+      'data-seed': { type: 'string', default: '111' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) {
+  if (v.help) {
     console.log(HELP);
     return 0;
   }
-  const modelDir = values.model ?? join(sharedDir(), 'models', 'pelt-bert-mini');
-  const dataDir = values.data ?? join(sharedDir(), 'data', 'glue', 'SST-2');
-  if (!existsSync(join(dataDir, 'train.tsv'))) fail('usage', `demo: no SST-2 data at ${dataDir} (pass --data DIR with train.tsv and dev.tsv)`);
-  const [nTrain, epochs, batch, lr, maxLength, seed] = [values.train, values.epochs, values.batch, values.lr, values['max-length'], values.seed].map(Number) as number[];
-
-  const read = (file: string) => {
-    const path = join(dataDir, file);
-    const t = readTsv(path);
-    const s = column(t, 'sentence', path), l = column(t, 'label', path);
-    return t.rows.map((r) => ({ text: r[s]!, label: Number(r[l]) }));
-  };
-  const train = read('train.tsv').slice(0, nTrain!);
-  const dev = read('dev.tsv');
-  const tok = BertTokenizer.fromFolder(modelDir);
-  const { model } = await loadBert(modelDir, { task: 'sequence-classification', numLabels: 2, seed: seed!, quiet: true });
-  console.log(`pelt demo: ${modelDir.split(/[\\/]/).pop()} on SST-2 (${train.length} train, ${dev.length} dev), backend ${backendName()}`);
-
-  const evaluate = () => noGrad(() => {
-    model.eval();
-    let correct = 0;
-    for (let i = 0; i < dev.length; i += 64) {
-      const part = dev.slice(i, i + 64);
-      const enc = tok.encodeBatch(part.map((e) => e.text), { maxLength: maxLength!, padding: 'longest' });
-      const { logits } = model.forward(enc);
-      part.forEach((e, r) => {
-        const [a, b] = [logits.data[r * 2]!, logits.data[r * 2 + 1]!];
-        if ((b > a ? 1 : 0) === e.label) correct++;
-      });
-    }
-    return correct / dev.length;
-  });
-
-  console.log(`dev accuracy before: ${(100 * evaluate()).toFixed(1)}%`);
-  const named = model.trainableParameters();
-  const opt = new AdamW([
-    { params: named.filter(([n]) => !noDecay(n)).map(([, p]) => p) },
-    { params: named.filter(([n]) => noDecay(n)).map(([, p]) => p), weightDecay: 0 },
-  ], { lr: lr!, weightDecay: 0.01 });
-  const stepsPerEpoch = Math.ceil(train.length / batch!);
-  const total = stepsPerEpoch * epochs!;
-  const rng = new Rng(seed!);
-  let step = 0, running = 0, count = 0;
-  const t0 = performance.now();
-  for (let epoch = 0; epoch < epochs!; epoch++) {
-    model.train();
-    const order = rng.shuffle([...train.keys()]);
-    for (let i = 0; i < order.length; i += batch!) {
-      const part = order.slice(i, i + batch!).map((j) => train[j]!);
-      const enc = tok.encodeBatch(part.map((e) => e.text), { maxLength: maxLength!, padding: 'longest' });
-      opt.lr = lr! * linearWarmupDecay(step, Math.round(0.1 * total), total);
-      opt.zeroGrad();
-      const { loss } = model.forward(enc, part.map((e) => e.label));
-      loss!.backward();
-      clipGradNorm(opt.params(), 1.0);
-      opt.stepOnce();
-      step++;
-      running += loss!.item();
-      count++;
-      if (step % 25 === 0 || step === total) {
-        const rate = (step * batch!) / ((performance.now() - t0) / 1000);
-        console.log(`epoch ${epoch + 1} step ${String(step).padStart(4)}/${total}  loss ${(running / count).toFixed(4)}  ${rate.toFixed(0)} examples/s`);
-        running = 0;
-        count = 0;
-      }
-    }
+  const shipped = join(sharedDir(), 'models', 'pelt-bert-mini');
+  const model = v.model ?? (existsSync(join(shipped, 'model.safetensors')) ? shipped : HUB_MODEL);
+  const dataDirs = defaultDataDirs(sharedDir());
+  const results: RunResults[] = [];
+  for (const method of v.methods.split(',').map((m) => m.trim())) {
+    const config = parseTrainConfig({
+      model, task: 'SST-2', protocol: 'unipelt-low-resource', k: Number(v.k), dataSeed: Number(v['data-seed']),
+      method, epochs: Number(v.epochs), output: join(v.output, `sst2-k${v.k}-${method}`),
+    }, 'demo');
+    results.push(await runTraining(config, { dataDirs, log: (s) => process.stderr.write(`[${method}] ${s}\n`) }));
   }
-  console.log(`dev accuracy after: ${(100 * evaluate()).toFixed(1)}%  (${((performance.now() - t0) / 1000).toFixed(1)} s of training)`);
+  if (v.json) {
+    console.log(JSON.stringify(results.map((r) => ({ method: r.method, accuracy: r.test.accuracy, trainable: r.params.trainable, percent: r.params.trainablePercent, seconds: r.seconds, output: r.output })), null, 2));
+    return 0;
+  }
+  console.log(`\nSST-2, K = ${v.k} (UniPELT low-resource protocol, data seed ${v['data-seed']}), ${model.split(/[\\/]/).pop()}, test = GLUE dev (872)`);
+  console.log('| method | test accuracy | trainable params | train time |');
+  console.log('|---|---|---|---|');
+  for (const r of results) {
+    console.log(`| ${r.method} | ${(100 * r.test.accuracy!).toFixed(2)}% | ${r.params.trainable.toLocaleString('en-US')} (${r.params.trainablePercent.toFixed(2)}%) | ${r.seconds.toFixed(0)} s |`);
+  }
   return 0;
 }

@@ -12,7 +12,7 @@ export interface Command {
 
 export const COMMANDS: Record<string, Command> = {
   'fill-mask': { summary: 'predict the [MASK] tokens of a text (checks that a checkpoint loaded)', load: () => import('./fill-mask.ts') },
-  demo: { summary: 'fine-tune a shipped BERT on a slice of SST-2 and report dev accuracy', load: () => import('./demo.ts') },
+  demo: { summary: 'the main job: UniPELT (APL) vs full fine-tuning on SST-2, K = 1000', load: () => import('./demo.ts') },
   train: { summary: 'train a method on a GLUE task or your own data; resumes an interrupted run', load: () => import('./train.ts') },
   eval: { summary: 'evaluate a finished run on its test or dev split, or a file', load: () => import('./eval.ts') },
   predict: { summary: 'label texts with a finished run (label and probabilities)', load: () => import('./predict.ts') },

@@ -7,8 +7,9 @@ import { resolveModelDir } from '../io/hub.ts';
 import { parseBertConfig, readBertConfig, type BertConfig } from '../models/bert/config.ts';
 import { BertForSequenceClassification } from '../models/bert/heads.ts';
 import { withoutInit } from '../nn/index.ts';
-import { attachMethod, methodDef, methodNames, paramReport } from '../methods/index.ts';
+import { attachMethod, methodNames, paramReport } from '../methods/index.ts';
 import { fail } from '../util/errors.ts';
+import { METHOD_HELP, METHOD_OPTIONS, methodConfigFromArgs, mergeDeep } from './method-options.ts';
 
 const HELP = `pelt params (--model <dir|name> | --config <config.json>) --method <method> [method options] [--json]
 Counts the parameters of BertForSequenceClassification with a method attached, by group: the method's own,
@@ -19,14 +20,9 @@ UniPELT's gates, and the classification head (which trains with every method). N
   --method <m>             ${methodNames().join(', ')}
   --method-config <file>   the method's config as JSON (options below override it)
   --num-labels <n>         labels of the head (default: the config's)
-  --seed <s>               ignored for counting; accepted so training command lines can be reused
   --json                   machine-readable output
 
-method options:
-  LoRA      --r N (8)  --alpha A (16)  --targets query,value  --lora-dropout P (0)  --rslora
-  adapter   --reduction-factor N (16)  --placement pfeiffer|houlsby  --non-linearity relu|swish
-  prefix    --prefix-length P (10)  --mlp-width W (512)  --no-projection
-  UniPELT   --no-gates  --gate-mean all|masked  --no-adapter  --no-prefix  --no-lora`;
+${METHOD_HELP}`;
 
 const num = (v: string | undefined, flag: string): number | undefined => {
   if (v === undefined) return undefined;
@@ -35,42 +31,13 @@ const num = (v: string | undefined, flag: string): number | undefined => {
   return n;
 };
 
-/** Method config from the command line: flat for single methods, nested per submodule for UniPELT. */
-function methodConfig(method: string, v: Record<string, string | boolean | undefined>): Record<string, unknown> {
-  const drop = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
-  const lora = drop({
-    r: num(v.r as string, 'r'), alpha: num(v.alpha as string, 'alpha'), dropout: num(v['lora-dropout'] as string, 'lora-dropout'),
-    targets: typeof v.targets === 'string' ? v.targets.split(',').map((t) => t.trim()) : undefined, rslora: v.rslora || undefined,
-  });
-  const adapter = drop({
-    reductionFactor: num(v['reduction-factor'] as string, 'reduction-factor'), placement: v.placement, nonLinearity: v['non-linearity'],
-  });
-  const prefix = drop({
-    prefixLength: num(v['prefix-length'] as string, 'prefix-length'), mlpWidth: num(v['mlp-width'] as string, 'mlp-width'),
-    projection: v['no-projection'] ? false : undefined,
-  });
-  const def = methodDef(method).name;
-  if (def === 'lora') return lora;
-  if (def === 'adapter') return adapter;
-  if (def === 'prefix') return prefix;
-  if (def !== 'unipelt') return {};
-  const part = (off: unknown, o: Record<string, unknown>) => (off ? null : Object.keys(o).length ? o : undefined);
-  return drop({
-    adapter: part(v['no-adapter'], adapter), prefix: part(v['no-prefix'], prefix), lora: part(v['no-lora'], lora),
-    gates: v['no-gates'] ? false : undefined, gateMean: v['gate-mean'],
-  });
-}
-
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
       model: { type: 'string', short: 'm' }, config: { type: 'string' }, method: { type: 'string' },
-      'method-config': { type: 'string' }, 'num-labels': { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean', default: false },
-      r: { type: 'string' }, alpha: { type: 'string' }, targets: { type: 'string' }, 'lora-dropout': { type: 'string' }, rslora: { type: 'boolean' },
-      'reduction-factor': { type: 'string' }, placement: { type: 'string' }, 'non-linearity': { type: 'string' },
-      'prefix-length': { type: 'string' }, 'mlp-width': { type: 'string' }, 'no-projection': { type: 'boolean' },
-      'no-gates': { type: 'boolean' }, 'gate-mean': { type: 'string' }, 'no-adapter': { type: 'boolean' }, 'no-prefix': { type: 'boolean' }, 'no-lora': { type: 'boolean' },
+      'method-config': { type: 'string' }, 'num-labels': { type: 'string' }, json: { type: 'boolean', default: false },
+      ...METHOD_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -109,7 +76,7 @@ export async function run(argv: string[]): Promise<number> {
       return fail('config', `${values['method-config']}: ${(err as Error).message}`);
     }
   }
-  const flags = methodConfig(values.method, values as Record<string, string | boolean | undefined>);
+  const flags = methodConfigFromArgs(values.method, values);
   const merged = mergeDeep(fromFile, flags);
   const model = withoutInit(() => new BertForSequenceClassification(config));
   const attached = withoutInit(() => attachMethod(model, values.method!, merged));
@@ -137,13 +104,4 @@ export async function run(argv: string[]): Promise<number> {
 function scaling(attached: object): { lora_scaling?: number } {
   const s = (attached as { scaling?: unknown }).scaling;
   return typeof s === 'number' ? { lora_scaling: s } : {};
-}
-
-function mergeDeep(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
-    out[k] = v && prev && typeof v === 'object' && typeof prev === 'object' ? mergeDeep(prev as Record<string, unknown>, v as Record<string, unknown>) : v;
-  }
-  return out;
 }

@@ -99,5 +99,14 @@ export function loadAdapter(model: Module, dir: string, opts: AttachOptions = {}
   if (!existsSync(file)) fail('checkpoint', `${file}: not found`);
   const st = readSafetensors(file);
   const attached = def.attach(model, config, opts);
-  return fill(model, attached, st.tensors, file);
+  try {
+    return fill(model, attached, st.tensors, file);
+  } catch (err) {
+    const saved = cfg.model_class, shape = [cfg.hidden_size, cfg.num_hidden_layers, cfg.num_attention_heads].join(' / ');
+    const site = locate(model), own = [site.hiddenSize, site.layers.length, site.numHeads].join(' / ');
+    if (err instanceof Error && (saved !== model.constructor.name || shape !== own)) {
+      err.message += ` (the adapter was saved from a ${saved} with hidden size / layers / heads ${shape}; this model is a ${model.constructor.name} with ${own})`;
+    }
+    throw err;
+  }
 }

@@ -26,7 +26,10 @@ export const WEIGHTS_FILE = 'adapter_model.safetensors';
 
 const LORA_PREFIX = 'base_model.model.';
 const PROMPT_PREFIX = 'base_model.';
-/** PeftModelForSequenceClassification adds these to modules_to_save. */
+/**
+ * PeftModelForSequenceClassification adds these to modules_to_save. Prefix configs leave the field out:
+ * PromptLearningConfig has it only since PEFT 0.17, and the SEQ_CLS wrapper adds the head either way.
+ */
 const SEQ_CLS_MODULES = ['classifier', 'score'];
 
 export interface PeftSaveOptions {
@@ -45,7 +48,6 @@ function commonFields(site: Site, opts: PeftSaveOptions): Record<string, unknown
     auto_mapping: null,
     base_model_name_or_path: opts.baseModel ?? null,
     inference_mode: true, // PeftModel.save_pretrained writes true
-    modules_to_save: head ? SEQ_CLS_MODULES : null,
     revision: null,
     task_type: head ? 'SEQ_CLS' : 'FEATURE_EXTRACTION',
   };
@@ -72,6 +74,7 @@ export function saveLoraPeft(model: Module, attached: LoraAttached, dir: string,
     ...commonFields(site, opts),
     alpha_pattern: {}, bias: 'none', fan_in_fan_out: false, init_lora_weights: true, layers_pattern: null,
     layers_to_transform: null, lora_alpha: c.alpha, lora_dropout: c.dropout, peft_type: 'LORA', r: c.r, rank_pattern: {},
+    modules_to_save: headNames(site).length > 0 ? SEQ_CLS_MODULES : null,
     target_modules: peftTargetModules(c.targets), use_dora: false, use_rslora: c.rslora,
   });
   const tensors = new Map<string, FloatTensorInput>();

@@ -85,10 +85,12 @@ export async function runTraining(input: TrainConfig, opts: RunOptions): Promise
   if (maps) Object.assign(model._config, maps);
   const attached: Attached = attachMethod(model, config.method, config.methodConfig, { seed: config.seed });
   const trainable = attached.trainable();
+  // Child-Tuning runs use its official optimizer (transformers' AdamW, as ChildTuningAdamW); others torch's AdamW.
+  const ct = config.childTuning ? parseChildTuningConfig(config.childTuning, 'childTuning') : null;
   const opt = new AdamW([
     { params: trainable.filter(([n]) => !noDecay(n)).map(([, p]) => p) },
     { params: trainable.filter(([n]) => noDecay(n)).map(([, p]) => p), weightDecay: 0 },
-  ], { lr: config.lr, weightDecay: config.weightDecay });
+  ], { lr: config.lr, weightDecay: config.weightDecay, ...(ct ? { variant: 'hf' as const } : {}) });
 
   const batchOpts = { labels: data.labels, maxLength: config.maxLength, padding: config.padding };
   const train = new Batcher(data.train, tok, { ...batchOpts, batchSize: config.batchSize, shuffle: true, seed: config.seed });
@@ -98,24 +100,25 @@ export async function runTraining(input: TrainConfig, opts: RunOptions): Promise
   const taskName = config.task ?? config.data!.train;
   log(`pelt train: ${config.method} on ${taskName} (${data.train.length} train, ${data.dev.length} dev, ${data.test.length} ${data.testSplit}), ${paramReport(model, attached).trainable} trainable parameters, backend ${backendName()}`);
 
-  if (config.childTuning) {
-    const ct = parseChildTuningConfig(config.childTuning, 'childTuning');
+  if (ct) {
     let mask: ChildMask | undefined;
     const maskPath = join(out, 'child-mask.safetensors');
+    const info = { model: config.model, task: taskName, p: ct.p_D, candidatesPattern: ct.candidates };
     if (ct.mode === 'D' && existsSync(maskPath)) mask = loadMask(maskPath, trainable.map(([n, t]) => [n, t] as const)).mask;
     else if (ct.mode === 'D' && ct.ablation !== 'random') {
       log('Child-Tuning_D: Fisher pass over the training set');
-      const fisherBatches = new Batcher(data.train, tok, { ...batchOpts, batchSize: 16, shuffle: false });
-      model.train();
+      const fisherBatches = new Batcher(data.train, tok, { ...batchOpts, batchSize: ct.fisherBatchSize, shuffle: false });
+      model.train(); // the official pass keeps dropout on
       reseed(rngs, config.seed, -1);
-      const f = fisher(trainable, fisherBatches.epoch(0), (b) => model.forward(b, b.labels).loss!, { numBatches: fisherBatches.batchesPerEpoch });
-      const setup = childTuning(trainable, ct, { fisher: f });
-      mask = setup.child!.mask;
-      saveMask(maskPath, mask, { model: config.model, task: taskName, network: ct.ablation === 'lowest-fisher' ? 'lowest-fisher' : 'fisher', p: ct.p_D, fisherBatches: f.batches });
+      const f = fisher(trainable, fisherBatches.epoch(0), (b) => model.forward(b, b.labels).loss!, { numBatches: fisherBatches.batchesPerEpoch, maxGradNorm: ct.fisherMaxGradNorm });
+      const child = childTuning(trainable, ct, { fisher: f }).child!;
+      mask = child.mask;
+      saveMask(maskPath, mask, { ...info, network: ct.ablation === 'lowest-fisher' ? 'lowest-fisher' : 'fisher', threshold: child.threshold, fisherBatches: f.batches });
     }
     const setup = childTuning(trainable, ct, mask ? { mask } : {});
-    if (setup.child && !existsSync(maskPath)) saveMask(maskPath, setup.child.mask, { model: config.model, task: taskName, network: 'random', p: ct.p_D, seed: ct.seed });
+    if (setup.child && !existsSync(maskPath)) saveMask(maskPath, setup.child.mask, { ...info, network: 'random', seed: ct.seed });
     setup.transform.install(opt);
+    if (setup.child) log(`Child-Tuning_D: child network of ${setup.child.kept} of ${setup.child.candidates} candidate weights`);
   }
 
   const perEpoch = train.batchesPerEpoch;

@@ -67,8 +67,7 @@ test('prefix-tuning saves PEFT\'s prompt_embeddings: the generated [P, L*2*H] pr
   assert.deepEqual(emb.shape, [4, 2 * 2 * 32]);
   assert.deepEqual(emb.data, prefix.prefixes!().generated.data);
   assert.deepEqual(json(dir), {
-    auto_mapping: null, base_model_name_or_path: null, encoder_hidden_size: 16, inference_mode: true,
-    modules_to_save: ['classifier', 'score'], num_attention_heads: 4, num_layers: 2, num_transformer_submodules: 1,
+    auto_mapping: null, base_model_name_or_path: null, encoder_hidden_size: 16, inference_mode: true, num_attention_heads: 4, num_layers: 2, num_transformer_submodules: 1,
     num_virtual_tokens: 4, peft_type: 'PREFIX_TUNING', prefix_projection: true, revision: null, task_type: 'SEQ_CLS', token_dim: 32,
   });
   // loaded back, the prefixes are the tensor itself (PEFT's inference-mode encoder, projection false)
@@ -152,4 +151,11 @@ test('PEFT adapters onto the wrong model name the tensor too', () => tmp((dir) =
   // LoRA where pelt has no hook (PEFT's target "dense" would also wrap the pooler)
   writeSafetensors(join(dir, 'lora', 'adapter_model.safetensors'), { 'base_model.model.bert.pooler.dense.lora_A.weight': { shape: [8, 32], data: new Float32Array(256) } });
   assert.throws(() => loadAdapter(fresh(), join(dir, 'lora')), /pooler\.dense\.lora_A\.weight: LoRA outside the encoder layers' projections is not supported/);
+}));
+
+test('an adapter for a head model onto a bare BertModel names the tensor and both models', () => tmp((dir) => {
+  const model = fresh();
+  saveAdapter(model, attachMethod(model, 'adapter'), dir);
+  assert.throws(() => loadAdapter(fresh().bert, dir),
+    /bert\.encoder\.layer\.0\.output\.adapter\.down\.bias: the model has no such parameter .*saved from a BertForSequenceClassification with hidden size \/ layers \/ heads 32 \/ 2 \/ 4; this model is a BertModel with 32 \/ 2 \/ 4/);
 }));

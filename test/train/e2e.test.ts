@@ -119,3 +119,21 @@ test('config files are validated: unknown keys and missing data are named', { sk
   assert.notEqual(r3.status, 0);
   assert.match(r3.stderr, /NOPE/);
 });
+
+test('Child-Tuning D and F through pelt train: Fisher mask saved with its threshold, F runs', { skip, timeout: 300_000 }, () => {
+  const base = ['train', '--model', tiny, '--task', 'SST-2', '--k', '32', '--dev-size', '16', '--data-dir', join(shared, 'data'),
+    '--method', 'full', '--epochs', '1', '--max-length', '16', '--padding', 'longest', '--protocol', 'unipelt-low-resource'];
+  const d = tmp();
+  const r = pelt([...base, '--child-tuning', 'D', '--child-p', '0.3', '--output', d]);
+  assert.equal(r.status, 0, r.stderr);
+  const m = /child network of (\d+) of (\d+) candidate weights/.exec(r.stderr)!;
+  assert.ok(m, r.stderr);
+  const kept = Number(m[1]), cand = Number(m[2]);
+  assert.ok(kept >= Math.floor(0.3 * cand) && kept <= 0.3 * cand + 0.001 * cand, `${kept} of ${cand}`);
+  const header = readFileSync(join(d, 'child-mask.safetensors'));
+  const meta = JSON.parse(JSON.parse(header.subarray(8, 8 + Number(header.readBigUInt64LE(0))).toString('utf8')).__metadata__['pelt.child_tuning']);
+  assert.equal(meta.network, 'fisher');
+  assert.equal(typeof meta.threshold, 'number');
+  const f = pelt([...base, '--child-tuning', 'F', '--output', tmp()]);
+  assert.equal(f.status, 0, f.stderr);
+});

@@ -66,10 +66,10 @@ export function attachAdapters(site: Site, config: AdapterConfig, rng: Rng, opts
     const ffn = make('ffn', 'output');
     if (config.placement === 'pfeiffer') {
       hooks.ffnOutput = (hF: Tensor, hAtt: Tensor, ln: LayerNormFn, ctx: LayerContext) => {
-        const x = ln(add(hF, hAtt)); // [B, T, H]: the adapter's input, with the layer's frozen LayerNorm
-        const u = ffn.adapter.forward(x); // [B, T, H]
-        const a = add(ffn.gate ? mul(u, ffn.gate(x, ctx)) : u, hF); // G_A * up(x) + h_F: [B, T, H]
-        return ln(add(a, hAtt)); // LN(a + h_att): [B, T, H]
+        const s = add(hF, hAtt); // h_F + h_att: [B, T, H]
+        const x = ln(s); // [B, T, H]: the adapter's input, with the layer's frozen LayerNorm
+        const u = ffn.adapter.forward(x); // up(x): [B, T, H]
+        return ln(add(ffn.gate ? mul(u, ffn.gate(x, ctx)) : u, s)); // LN(a + h_att) = LN(G_A up(x) + (h_F + h_att)): [B, T, H]
       };
     } else {
       const att = make('attention', 'attention.output');

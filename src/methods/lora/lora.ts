@@ -21,9 +21,9 @@ export class LoraModule extends Module {
     this.A = kaimingUniformA5_(zeros([r, inFeatures], 'float32', true), rng);
     this.B = zeros([outFeatures, r], 'float32', true);
   }
-  /** x A^T B^T: [..., in] -> [..., r] -> [..., out] */
-  delta(x: Tensor): Tensor {
-    return linear(linear(x, this.A), this.B); // [..., in] -> [..., r] -> [..., out]
+  /** s x A^T B^T: [..., in] -> [..., r] -> [..., out]; s is folded into B (a [out, r] product, not a [..., out] pass) */
+  delta(x: Tensor, s = 1): Tensor {
+    return linear(linear(x, this.A), s === 1 ? this.B : scale(this.B, s)); // [..., in] -> [..., r] -> [..., out]
   }
 }
 
@@ -69,8 +69,8 @@ export function attachLora(site: Site, config: LoraConfig, rng: Rng, opts: LoraP
       projection[target] = (x, y, ctx) => {
         if (merged) return y;
         const xin = lora.training && config.dropout > 0 ? dropout(x, config.dropout, dropRng) : x; // [..., in]
-        const d = lora.delta(xin); // [..., out]
-        return add(y, gate ? mul(d, gate(ctx.hIn, ctx)) : scale(d, s)); // [B, T, out] + [B, T, out] * ([B, 1, 1] | alpha/r)
+        if (gate) return add(y, mul(lora.delta(xin), gate(ctx.hIn, ctx))); // y + G_L x A^T B^T: [B, T, out] * [B, 1, 1]
+        return add(y, lora.delta(xin, s)); // y + (alpha/r) x A^T B^T: [B, T, out]
       };
     }
     addLayerHooks(site.encoder.layers[i]!, { projection }, 'lora');

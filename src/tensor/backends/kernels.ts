@@ -98,7 +98,11 @@ export interface Kernels {
   layerNormBackward(dy: Buf, x: Buf, gamma: Buf, mean: Buf, rstd: Buf, rows: number, cols: number,
     dx: Buf | null, dgamma: Buf | null, dbeta: Buf | null): void;
 
-  /** Row softmax: y[r, :] = softmax(x[r, :]) over cols, rows x cols. */
+  /**
+   * Row softmax: y[r, :] = softmax(x[r, :]) over cols, rows x cols. Also used inside attention and
+   * cross-entropy. A row that is entirely -inf (fully masked) yields zeros, not NaN; a NaN entry
+   * yields NaN there (the rest of that row is unspecified).
+   */
   softmaxForward(x: Buf, rows: number, cols: number, y: Buf): void;
   /** dx (overwrite) = y * (dy - sum_j(dy * y)). */
   softmaxBackward(y: Buf, dy: Buf, rows: number, cols: number, dx: Buf): void;
@@ -123,9 +127,9 @@ export interface Kernels {
     B: number, Tq: number, Tk: number, NH: number, HS: number, scale: number,
     dq: Buf | null, dk: Buf | null, dv: Buf | null): void;
 
-  /** out[i, :] = weight[ids[i], :], weight [V, H], out [N, H]. Throws on an id outside [0, V). */
+  /** out[i, :] = weight[ids[i], :], weight [V, H], out [N, H], N = ids.length. Throws on an id outside [0, V). */
   embeddingForward(weight: Buf, ids: Int32Array, V: number, H: number, out: Buf): void;
-  /** dWeight[ids[i], :] += dOut[i, :]. */
+  /** dWeight[ids[i], :] += dOut[i, :] for i < ids.length. Throws on an id outside [0, V). */
   embeddingBackward(dOut: Buf, ids: Int32Array, V: number, H: number, dWeight: Buf): void;
 
   /**
