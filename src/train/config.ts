@@ -3,6 +3,7 @@
 // the fully resolved config is what the run folder records.
 import { z } from 'zod';
 import { fail } from '../util/errors.ts';
+import { parseWith } from '../util/schema.ts';
 
 export const UserDataSchema = z.strictObject({
   train: z.string(),
@@ -77,12 +78,7 @@ export interface ResolvedTrainConfig extends TrainConfig {
 }
 
 export function parseTrainConfig(json: unknown, source = 'train config'): TrainConfig {
-  const r = TrainConfigSchema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const field = issue.path.length ? issue.path.map(String).join('.') : '(root)';
-    fail('config', `${source}: ${field}: ${issue.message}`);
-  }
-  if (!r.data.task === !r.data.data) fail('config', `${source}: give either "task" (a GLUE task) or "data" (your own files), not ${r.data.task ? 'both' : 'neither'}`);
-  return r.data;
+  const c = parseWith(TrainConfigSchema, json, source);
+  if (!c.task === !c.data) fail('config', `${source}: give either "task" (a GLUE task) or "data" (your own files), not ${c.task ? 'both' : 'neither'}`);
+  return c;
 }

@@ -2,7 +2,7 @@
 // Defaults are the official run.sh / ChildTuningD.py values (../shared/docs/child-tuning-spec.md).
 
 import { z } from 'zod';
-import { fail } from '../../util/errors.ts';
+import { parseWith } from '../../util/schema.ts';
 
 const prob = z.number().gt(0).max(1);
 
@@ -42,11 +42,5 @@ export type ChildTuningConfigInput = z.input<typeof ChildTuningConfigSchema>;
 
 /** Validates a config (from JSON, the CLI or code); the error names the source and the field. */
 export function parseChildTuningConfig(json: unknown, source = 'child-tuning config'): ChildTuningConfig {
-  const parsed = ChildTuningConfigSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.length ? issue.path.map(String).join('.') : '(root)';
-    fail('config', `${source}: ${field}: ${issue.message}`);
-  }
-  return parsed.data;
+  return parseWith(ChildTuningConfigSchema, json, source);
 }

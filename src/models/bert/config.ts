@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { fail } from '../../util/errors.ts';
 import { writeTextAtomic } from '../../io/atomic.ts';
+import { parseWith } from '../../util/schema.ts';
 
 const posInt = z.number().int().positive();
 const prob = z.number().min(0).lt(1);
@@ -56,13 +57,7 @@ export type BertConfig = Omit<z.output<typeof BertConfigFields>, 'num_labels' | 
 
 export function parseBertConfig(json: unknown, source: string): BertConfig {
   const bad = (field: string, problem: string): never => fail('config', `${source}: ${field}: ${problem}`);
-  const parsed = BertConfigSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.length ? issue.path.map(String).join('.') : '(root)';
-    return bad(field, issue.message);
-  }
-  const c = parsed.data;
+  const c = parseWith(BertConfigSchema, json, source);
 
   if (c.model_type !== 'bert') bad('model_type', `"${c.model_type}" is not supported; pelt loads "bert" models`);
   if (c.position_embedding_type !== 'absolute') {
