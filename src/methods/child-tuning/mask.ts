@@ -5,6 +5,7 @@
 import { fail } from '../../util/errors.ts';
 import { fmt, sizeOf } from '../../util/assert.ts';
 import { percentile, selectKeys, type KeySource } from './quantile.ts';
+import { hash32 } from '../../tensor/backends/js/misc.ts'; // the bernoulliMask kernel's counter hash
 
 /**
  * A 0/1 mask over one tensor. Element i (row-major) is bit (i & 7) of byte i >> 3, as
@@ -99,16 +100,7 @@ export function fisherMask(fisher: NamedValues, opts: { p: number; candidates?: 
   return { mask, candidates, kept, threshold };
 }
 
-/** 32-bit counter hash (the bernoulliMask kernel's, before its 24-bit cut): a bijection of i for a fixed seed. */
-export function hash32(i: number, seed: number): number {
-  let h = (Math.imul(i + 1, 0x9e3779b9) + seed) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+export { hash32 };
 
 /**
  * The random-child ablation: exactly `count` candidate elements (default round(p * candidates)) drawn

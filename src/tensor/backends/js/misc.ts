@@ -1,14 +1,19 @@
 import type { Buf } from '../kernels.ts';
 
-/** The shared counter-based uniform stream (formula in kernels.ts). */
-export function uniformAt(i: number, seed: number): number {
+/** The counter hash of the shared uniform stream (formula in kernels.ts): a bijection of i for a fixed seed. */
+export function hash32(i: number, seed: number): number {
   let h = (Math.imul(i + 1, 0x9e3779b9) + seed) >>> 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return (h >>> 8) * 5.9604644775390625e-8; // 2^-24
+  return h >>> 0;
+}
+
+/** u_i of the shared counter-based uniform stream, 24 bits. */
+export function uniformAt(i: number, seed: number): number {
+  return (hash32(i, seed) >>> 8) * 5.9604644775390625e-8; // 2^-24
 }
 
 export function bernoulliMask(out: Buf, n: number, keep: number, scale: number, seed: number, offset: number): void {
