@@ -15,6 +15,7 @@ import { writeTextAtomic } from '../io/atomic.ts';
 import { PROJECTIONS, type ProjectionName } from '../models/hooks.ts';
 import type { Module } from '../nn/index.ts';
 import { fail } from '../util/errors.ts';
+import { parseWith } from '../util/schema.ts';
 import { fmt } from '../util/assert.ts';
 import { inEncoder, locate, projectionPath, type Site } from './common.ts';
 import { lora, type LoraAttached, type LoraConfig } from './lora/index.ts';
@@ -167,9 +168,7 @@ function loadLora(model: Module, cfg: Record<string, unknown>, tensors: Tensors,
     targets: PROJECTIONS.filter((p) => targets.has(p)),
   };
   if (config.targets.length === 0) fail('checkpoint', `${file}: no lora_A / lora_B tensors`);
-  const parsed = lora.schema.safeParse(config);
-  if (!parsed.success) fail('checkpoint', `${src}: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
-  const attached = lora.attach(model, parsed.data, opts);
+  const attached = lora.attach(model, parseWith(lora.schema, config, src, 'checkpoint'), opts);
   return fill(model, attached, state, file);
 }
 

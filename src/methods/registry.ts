@@ -2,6 +2,7 @@
 // trainer and the command line use. UniPELT's variants are presets of the unipelt method.
 import type { Module } from '../nn/index.ts';
 import { fail } from '../util/errors.ts';
+import { parseWith } from '../util/schema.ts';
 import type { Attached, AttachOptions, MethodDef } from './types.ts';
 import { full } from './full/index.ts';
 import { bitfit } from './bitfit/index.ts';
@@ -40,13 +41,7 @@ export function resolveMethod(name: string, config: unknown = {}, source = 'meth
   const def = methodDef(name);
   if (config === null || typeof config !== 'object' || Array.isArray(config)) fail('config', `${source}: must be a JSON object`);
   const merged = { ...(presets.get(name)?.config ?? {}), ...config };
-  const parsed = def.schema.safeParse(merged);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.length ? issue.path.map(String).join('.') : '(root)';
-    fail('config', `${source}: ${name}: ${field}: ${issue.message}`);
-  }
-  return { def, config: parsed.data };
+  return { def, config: parseWith(def.schema, merged, `${source}: ${name}`) };
 }
 
 /** Attach method `name` (or a preset) with `config` to `model`; see MethodDef.attach. */
