@@ -56,13 +56,21 @@ std::string Args::describe(const Napi::Value& v) const {
   return "object";
 }
 
+// Raw N-API here: one napi_get_typedarray_info per buffer keeps a kernel call under a microsecond.
 F32 Args::f32(size_t i, const char* name) const {
-  Napi::Value v = info_[i];
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    typeError(std::string("argument ") + name + " must be a Float32Array (got " + describe(v) + ")");
+  napi_env env = info_.Env();
+  napi_value v = info_[i];
+  bool isTyped = false;
+  if (napi_is_typedarray(env, v, &isTyped) == napi_ok && isTyped) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) == napi_ok &&
+        type == napi_float32_array) {
+      return F32{static_cast<float*>(data), static_cast<int64_t>(length)};
+    }
   }
-  auto a = v.As<Napi::Float32Array>();
-  return F32{a.Data(), static_cast<int64_t>(a.ElementLength())};
+  typeError(std::string("argument ") + name + " must be a Float32Array (got " + describe(info_[i]) + ")");
 }
 
 F32 Args::f32OrNull(size_t i, const char* name) const {
@@ -72,20 +80,27 @@ F32 Args::f32OrNull(size_t i, const char* name) const {
 }
 
 I32 Args::i32(size_t i, const char* name) const {
-  Napi::Value v = info_[i];
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-    typeError(std::string("argument ") + name + " must be an Int32Array (got " + describe(v) + ")");
+  napi_env env = info_.Env();
+  napi_value v = info_[i];
+  bool isTyped = false;
+  if (napi_is_typedarray(env, v, &isTyped) == napi_ok && isTyped) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) == napi_ok &&
+        type == napi_int32_array) {
+      return I32{static_cast<int32_t*>(data), static_cast<int64_t>(length)};
+    }
   }
-  auto a = v.As<Napi::Int32Array>();
-  return I32{a.Data(), static_cast<int64_t>(a.ElementLength())};
+  typeError(std::string("argument ") + name + " must be an Int32Array (got " + describe(info_[i]) + ")");
 }
 
 double Args::num(size_t i, const char* name) const {
-  Napi::Value v = info_[i];
-  if (!v.IsNumber()) {
-    typeError(std::string("argument ") + name + " must be a number (got " + describe(v) + ")");
+  double d = 0;
+  if (napi_get_value_double(info_.Env(), info_[i], &d) != napi_ok) {
+    typeError(std::string("argument ") + name + " must be a number (got " + describe(info_[i]) + ")");
   }
-  return v.As<Napi::Number>().DoubleValue();
+  return d;
 }
 
 int64_t Args::integer(size_t i, const char* name) const {
