@@ -6,7 +6,7 @@ import { BertForSequenceClassification } from '../src/models/bert/heads.ts';
 import { attachMethod, paramReport } from '../src/methods/index.ts';
 import { AdamW } from '../src/optim/adamw.ts';
 import { noDecay } from '../src/nn/index.ts';
-import { noGrad } from '../src/tensor/index.ts';
+import { noGrad, scope } from '../src/tensor/index.ts';
 import { backendName } from '../src/tensor/backend.ts';
 import { Rng } from '../src/util/rng.ts';
 
@@ -51,13 +51,15 @@ const opt = new AdamW([
   { params: trainable.filter(([n]) => noDecay(n)).map(([, p]) => p), weightDecay: 0 },
 ].filter((g) => g.params.length > 0), { lr: 1e-4 });
 
-const train = () => {
+// each step's intermediates are recycled through scope (PELT_BENCH_SCOPE=0: fresh allocations, for comparison)
+const step = (fn: () => void) => (process.env.PELT_BENCH_SCOPE === '0' ? fn() : scope(fn));
+const train = () => step(() => {
   model.train();
   opt.zeroGrad();
   model.forward(input, labels).loss!.backward();
   opt.stepOnce();
-};
-const infer = () => noGrad(() => model.eval().forward(input));
+});
+const infer = () => step(() => { noGrad(() => model.eval().forward(input)); });
 const r = timeit(c.mode === 'train' ? train : infer, c.warmup, c.iters);
 const rep = paramReport(model, attached);
 console.log(JSON.stringify({

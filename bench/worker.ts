@@ -38,13 +38,15 @@ function layer(c: Record<string, number | string>): Record<string, number> {
   const mask = T.zeros([s.batch, s.seq]);
   for (let b = 0; b < s.batch; b++) for (let t = s.seq - 16; t < s.seq; t++) mask.data[b * s.seq + t] = -10000;
   const opt = new AdamW(L.trainable(), { lr: 1e-4 });
-  const train = () => {
+  // each step's intermediates are recycled through T.scope (PELT_BENCH_SCOPE=0: fresh allocations, for comparison)
+  const step = (fn: () => void) => (process.env.PELT_BENCH_SCOPE === '0' ? fn() : T.scope(fn));
+  const train = () => step(() => {
     opt.zeroGrad();
     const out = L.forward(x, mask, true);
     T.mean(T.square(out)).backward();
     opt.stepOnce();
-  };
-  const infer = () => T.noGrad(() => L.forward(x, mask, false));
+  });
+  const infer = () => step(() => { T.noGrad(() => L.forward(x, mask, false)); });
   const r = timeit(c.mode === 'infer' ? infer : train, +c.warmup!, +c.iters!);
   return { ms: r.ms, best_ms: r.best };
 }

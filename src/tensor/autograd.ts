@@ -8,6 +8,7 @@ import { fail } from '../util/errors.ts';
 import { fmt } from '../util/assert.ts';
 import { Tensor, alloc, zeros } from './tensor.ts';
 import { kernelsFor } from './backend.ts';
+import { opBuf, ownedSince, releaseNow, serialNow } from './pool.ts';
 
 export interface GradCtx {
   /** Whether input i needs a gradient (skip its work otherwise: frozen weights cost nothing). */
@@ -111,6 +112,14 @@ class Ctx implements GradCtx {
     if (t.node === null) return { t, buf: t.grad ? t.grad.data : null };
     return { t, buf: this.grads.get(t) ?? null };
   }
+  /**
+   * A buffer for input t's gradient, filled in full by the caller's kernel. A leaf's gradient outlives
+   * any T.scope(), so it is always a fresh array; the tape's own gradients of intermediates come from
+   * the pool inside a scope (unspecified contents: acc/put kernels overwrite them).
+   */
+  private fresh(t: Tensor): Buf {
+    return t.node === null ? alloc(t.dtype, t.size) : opBuf(t.dtype, t.size, false);
+  }
   private set(t: Tensor, buf: Buf): void {
     if (t.node === null) t.grad = new Tensor(buf, t.shape);
     else this.grads.set(t, buf);
@@ -125,7 +134,7 @@ class Ctx implements GradCtx {
       fn(buf, true);
       this.check(buf);
     } else {
-      const fresh = alloc(t.dtype, t.size);
+      const fresh = this.fresh(t);
       fn(fresh, false);
       this.check(fresh);
       this.set(t, fresh);
@@ -134,11 +143,13 @@ class Ctx implements GradCtx {
   put(i: number, fn: (out: Buf) => void): void {
     if (!this.needs(i)) return;
     const { t, buf } = this.target(i);
-    const out = alloc(t.dtype, t.size);
+    const out = buf ? opBuf(t.dtype, t.size, false) : this.fresh(t); // a temporary when adding into buf
     fn(out);
     this.check(out);
-    if (buf) kernelsFor(buf).axpy(1, out, buf, buf.length);
-    else this.set(t, out);
+    if (buf) {
+      kernelsFor(buf).axpy(1, out, buf, buf.length);
+      releaseNow(out);
+    } else this.set(t, out);
   }
   pass(i: number, g: Buf): void {
     if (!this.needs(i)) return;
@@ -149,6 +160,11 @@ class Ctx implements GradCtx {
     else if (t.node === null) this.set(t, g.slice()); // a leaf must not alias a buffer others may reuse
     else this.set(t, g);
   }
+}
+
+function pending(grads: Map<Tensor, Buf>, buf: Buf): boolean {
+  for (const g of grads.values()) if (g.buffer === buf.buffer) return true;
+  return false;
 }
 
 export function backward(root: Tensor): void {
@@ -162,6 +178,7 @@ export function backward(root: Tensor): void {
     return;
   }
   const order = topoOrder(root);
+  const mark = serialNow();
   const grads = new Map<Tensor, Buf>();
   const seed = alloc(root.dtype, 1);
   seed[0] = 1;
@@ -175,5 +192,10 @@ export function backward(root: Tensor): void {
     t.graphFreed = true;
     if (!dy) continue;
     node.backward(dy, new Ctx(node, grads));
+    // Inside a scope, dy is dead now unless the node passed it on as an input's gradient: recycle it
+    // for the rest of this backward. Only buffers the tape allocated during this backward (never a
+    // forward output; leaf gradients are never pooled), still owned by the innermost scope, and not
+    // pending as any tensor's gradient (the map holds only the tape's frontier, so this scan is short).
+    if (ownedSince(dy, mark) && !pending(grads, dy)) releaseNow(dy);
   }
 }

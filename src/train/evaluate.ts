@@ -6,6 +6,7 @@ import type { MetricName } from '../data/glue/tasks.ts';
 import type { Attached } from '../methods/types.ts';
 import type { BertForSequenceClassification } from '../models/bert/heads.ts';
 import { noGrad } from '../tensor/autograd.ts';
+import { scope } from '../tensor/pool.ts';
 
 export interface Evaluation {
   metrics: Partial<Record<MetricName, number>>;
@@ -28,18 +29,21 @@ export function evaluate(
   let lossSum = 0;
   noGrad(() => {
     for (const b of batches.epoch(0)) {
-      const { logits, loss } = model.forward(b, b.labels);
-      lossSum += loss!.item() * b.batch;
-      const C = logits.shape[1]!;
-      const p = C === 1 ? logits.data : argmax(logits.data, b.batch, C);
-      b.indices.forEach((ex, r) => {
-        preds[ex] = p[r]!;
-        golds[ex] = b.labels[r]!;
+      // everything this batch computes is recycled when the scope ends: read it out before then
+      scope(() => {
+        const { logits, loss } = model.forward(b, b.labels);
+        lossSum += loss!.item() * b.batch;
+        const C = logits.shape[1]!;
+        const p = C === 1 ? logits.data : argmax(logits.data, b.batch, C);
+        b.indices.forEach((ex, r) => {
+          preds[ex] = p[r]!;
+          golds[ex] = b.labels[r]!;
+        });
+        for (const g of attached?.gates?.() ?? []) {
+          const key = `${g.layer}.${g.gate}`;
+          gateSums.set(key, (gateSums.get(key) ?? 0) + g.values.reduce((s, v) => s + v, 0));
+        }
       });
-      for (const g of attached?.gates?.() ?? []) {
-        const key = `${g.layer}.${g.gate}`;
-        gateSums.set(key, (gateSums.get(key) ?? 0) + g.values.reduce((s, v) => s + v, 0));
-      }
     }
   });
   model.train(wasTraining);

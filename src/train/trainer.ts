@@ -20,6 +20,7 @@ import { AdamW } from '../optim/adamw.ts';
 import { clipGradNorm } from '../optim/clip.ts';
 import { linearWarmupDecay } from '../optim/schedule.ts';
 import { backendName } from '../tensor/backend.ts';
+import { scope } from '../tensor/pool.ts';
 import { BertTokenizer } from '../tokenizers/bert.ts';
 import { fail } from '../util/errors.ts';
 import type { TrainConfig } from './config.ts';
@@ -165,17 +166,22 @@ export async function runTraining(input: TrainConfig, opts: RunOptions): Promise
       model.train();
       opt.lr = config.lr * linearWarmupDecay(state.step, warmup, total);
       opt.zeroGrad();
-      const loss = model.forward(batch, batch.labels).loss!;
-      const value = loss.item();
       const good = () => {
         const ck = store.read();
         return ck ? `the last good checkpoint (step ${ck.step}) is kept in ${store.dir}` : 'no checkpoint was written yet';
       };
-      if (!Number.isFinite(value)) fail('non-finite', `training stopped: the loss is ${value} at step ${state.step + 1} (epoch ${epoch + 1}, batch ${b + 1}); ${good()}. Try a lower learning rate.`);
-      loss.backward();
-      const norm = clipGradNorm(opt.params(), config.maxGradNorm);
-      if (!Number.isFinite(norm)) fail('non-finite', `training stopped: the gradient norm is ${norm} at step ${state.step + 1} (epoch ${epoch + 1}, batch ${b + 1}); ${good()}. Try a lower learning rate.`);
-      opt.stepOnce();
+      // The step's intermediates (activations, the tape's gradients) are recycled when the scope ends;
+      // only the loss value leaves it. Leaf gradients, parameters and AdamW moments are never pooled.
+      const value = scope(() => {
+        const loss = model.forward(batch, batch.labels).loss!;
+        const v = loss.item();
+        if (!Number.isFinite(v)) fail('non-finite', `training stopped: the loss is ${v} at step ${state.step + 1} (epoch ${epoch + 1}, batch ${b + 1}); ${good()}. Try a lower learning rate.`);
+        loss.backward();
+        const norm = clipGradNorm(opt.params(), config.maxGradNorm);
+        if (!Number.isFinite(norm)) fail('non-finite', `training stopped: the gradient norm is ${norm} at step ${state.step + 1} (epoch ${epoch + 1}, batch ${b + 1}); ${good()}. Try a lower learning rate.`);
+        opt.stepOnce();
+        return v;
+      });
       state = { ...state, step: state.step + 1 };
       lossSum += value;
       lossCount++;

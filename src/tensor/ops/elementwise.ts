@@ -3,7 +3,7 @@ import { BinOp, UnOp, type Buf } from '../backends/kernels.ts';
 import { record } from '../autograd.ts';
 import { Tensor } from '../tensor.ts';
 import { sameShape } from '../../util/assert.ts';
-import { kern, empty, bufLike, broadcastShape, broadcastStrides, contiguousStrides } from './util.ts';
+import { kern, emptyUninit, bufUninit, broadcastShape, broadcastStrides, contiguousStrides } from './util.ts';
 
 const NAMES = ['add', 'sub', 'mul', 'div'] as const;
 
@@ -12,7 +12,7 @@ function binaryOp(op: BinOp, a: Tensor, b: Tensor): Tensor {
   const k = kern(name, a, b);
   const shape = broadcastShape(name, a.shape, b.shape);
   const sa = broadcastStrides(a.shape, shape), sb = broadcastStrides(b.shape, shape);
-  const out = empty(shape, a);
+  const out = emptyUninit(shape, a); // binary writes every element
   k.binary(op, a.data, 0, sa, b.data, 0, sb, out.data, shape);
   const own = contiguousStrides(shape);
   // Reduce a full-size gradient g onto input i's (possibly broadcast) shape.
@@ -23,7 +23,7 @@ function binaryOp(op: BinOp, a: Tensor, b: Tensor): Tensor {
   return record(name, out, [a, b], (dy, ctx) => {
     // dy (op) y, with y broadcast to the output shape
     const full = (y: Tensor, sy: number[], bop: BinOp): Buf => {
-      const g = bufLike(dy, dy.length);
+      const g = bufUninit(dy, dy.length); // binary overwrites
       k.binary(bop, dy, 0, own, y.data, 0, sy, g, shape);
       return g;
     };
@@ -36,7 +36,7 @@ function binaryOp(op: BinOp, a: Tensor, b: Tensor): Tensor {
       if (ctx.needs(0)) give(0, a, sa, dy);
       if (ctx.needs(1)) {
         let g = dy;
-        if (op === BinOp.Sub) { g = bufLike(dy, dy.length); k.affine(dy, -1, 0, g, dy.length); }
+        if (op === BinOp.Sub) { g = bufUninit(dy, dy.length); k.affine(dy, -1, 0, g, dy.length); }
         else if (ctx.needs(0)) g = dy.slice(); // a and b must not share one gradient buffer
         give(1, b, sb, g);
       }
@@ -48,7 +48,7 @@ function binaryOp(op: BinOp, a: Tensor, b: Tensor): Tensor {
       // y = a / b  =>  da = dy / b, db = -dy * a / b^2 = -(dy / b) * y
       const dyb = full(b, sb, BinOp.Div);
       if (ctx.needs(1)) {
-        const g = bufLike(dy, dy.length);
+        const g = bufUninit(dy, dy.length); // binary overwrites
         k.binary(BinOp.Mul, dyb, 0, own, out.data, 0, own, g, shape);
         k.affine(g, -1, 0, g, g.length);
         give(1, b, sb, g);
@@ -66,7 +66,7 @@ export const div = (a: Tensor, b: Tensor): Tensor => binaryOp(BinOp.Div, a, b);
 /** y = alpha * x + beta  =>  dx = alpha * dy */
 export function affine(x: Tensor, alpha: number, beta = 0): Tensor {
   const k = kern('affine', x);
-  const out = empty(x.shape, x);
+  const out = emptyUninit(x.shape, x); // affine overwrites
   k.affine(x.data, alpha, beta, out.data, x.size);
   return record('affine', out, [x], (dy, ctx) => {
     ctx.acc(0, (buf, accumulate) => {
@@ -79,7 +79,7 @@ export const scale = (x: Tensor, alpha: number): Tensor => affine(x, alpha, 0);
 
 function unaryOp(name: string, op: UnOp, x: Tensor): Tensor {
   const k = kern(name, x);
-  const out = empty(x.shape, x);
+  const out = emptyUninit(x.shape, x); // unary overwrites
   k.unary(op, x.data, out.data, x.size);
   return record(name, out, [x], (dy, ctx) => {
     ctx.acc(0, (buf, accumulate) => k.unaryBackward(op, x.data, out.data, dy, buf, x.size, accumulate));

@@ -3,7 +3,7 @@ import { record } from '../autograd.ts';
 import { Tensor } from '../tensor.ts';
 import { fail } from '../../util/errors.ts';
 import { fmt } from '../../util/assert.ts';
-import { kern, empty, bufLike } from './util.ts';
+import { kern, emptyUninit, bufUninit } from './util.ts';
 import { sub, square } from './elementwise.ts';
 import { mean } from './reduce.ts';
 
@@ -17,11 +17,11 @@ export function crossEntropy(logits: Tensor, labels: Int32Array, ignoreIndex = -
   }
   const [N, C] = logits.shape as [number, number];
   const k = kern('cross_entropy', logits);
-  const probs = bufLike(logits.data, N * C);
+  const probs = bufUninit(logits.data, N * C); // crossEntropyForward writes every row's softmax
   const total = k.crossEntropyForward(logits.data, labels, N, C, ignoreIndex, probs);
   let count = 0;
   for (const y of labels) if (y !== ignoreIndex) count++;
-  const out = empty([], logits);
+  const out = emptyUninit([], logits); // its one value is set below
   out.data[0] = count > 0 ? total / count : NaN; // torch gives NaN when every label is ignored
   return record('cross_entropy', out, [logits], (dy, ctx) => {
     ctx.put(0, (dx) => k.crossEntropyBackward(probs, labels, N, C, ignoreIndex, count > 0 ? dy[0]! / count : 0, dx));

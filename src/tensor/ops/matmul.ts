@@ -3,7 +3,7 @@ import { record } from '../autograd.ts';
 import { Tensor } from '../tensor.ts';
 import { fail } from '../../util/errors.ts';
 import { fmt, sizeOf } from '../../util/assert.ts';
-import { kern, empty } from './util.ts';
+import { kern, emptyUninit } from './util.ts';
 
 /**
  * y = x W^T + b, W [out, in] (PyTorch / Hugging Face layout), x [..., in] -> y [..., out]
@@ -16,7 +16,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   }
   const k = kern('linear', x, weight, bias);
   const R = x.size / I;
-  const out = empty([...x.shape.slice(0, -1), O], x);
+  // uninit: the bias copy (beta = 1) or the gemm with beta = 0 (NaN-safe) writes every element
+  const out = emptyUninit([...x.shape.slice(0, -1), O], x);
   if (bias) k.copyStrided(bias.data, 0, [0, 1], [R, O], out.data, 0, false);
   k.gemm(false, true, R, O, I, 1, x.data, 0, I, 0, weight.data, 0, I, 0, bias ? 1 : 0, out.data, 0, O, 0, 1);
   return record('linear', out, [x, weight, bias], (dy, ctx) => {
@@ -52,7 +53,8 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     fail('shape', `matmul: ${fmt(a.shape)}${ta ? '^T' : ''} @ ${fmt(b.shape)}${tb ? '^T' : ''} do not fit`);
   }
   const k = kern('matmul', a, b);
-  const out = empty([...batchShape, M, N], a);
+  const out = emptyUninit([...batchShape, M, N], a); // gemm with beta = 0 over every batch overwrites
+
   const sA = ar * ac, sB = shared ? 0 : br * bc, sC = M * N;
   const fold = shared && !ta; // one big product: [batch*M, K] @ op(b)
   if (fold) k.gemm(false, tb, batch * M, N, K, 1, a.data, 0, ac, 0, b.data, 0, bc, 0, 0, out.data, 0, N, 0, 1);

@@ -5,7 +5,7 @@ import { Tensor } from '../tensor.ts';
 import type { Rng } from '../../util/rng.ts';
 import { fail } from '../../util/errors.ts';
 import { assertShape, fmt } from '../../util/assert.ts';
-import { kern, empty, bufLike, contiguousStrides } from './util.ts';
+import { kern, emptyUninit, bufUninit, contiguousStrides } from './util.ts';
 import { add } from './elementwise.ts';
 
 /**
@@ -18,8 +18,9 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): 
   assertShape('layer_norm', 'bias', beta.shape, [C]);
   const k = kern('layer_norm', x, gamma, beta);
   const R = x.size / C;
-  const out = empty(x.shape, x);
-  const mean = bufLike(x.data, R), rstd = bufLike(x.data, R);
+  // the forward kernel writes y, mean and rstd in full
+  const out = emptyUninit(x.shape, x);
+  const mean = bufUninit(x.data, R), rstd = bufUninit(x.data, R);
   k.layerNormForward(x.data, gamma.data, beta.data, R, C, eps, out.data, mean, rstd);
   return record('layer_norm', out, [x, gamma, beta], (dy, ctx) => {
     // dgamma / dbeta accumulate in the kernel, so hand it the existing buffers
@@ -36,7 +37,7 @@ export function softmax(x: Tensor, mask: Tensor | null = null): Tensor {
   const z = mask ? add(x, mask) : x;
   const k = kern('softmax', z);
   const C = z.shape[z.ndim - 1]!;
-  const out = empty(z.shape, z);
+  const out = emptyUninit(z.shape, z); // softmaxForward writes every row
   k.softmaxForward(z.data, z.size / C, C, out.data);
   return record('softmax', out, [z], (dy, ctx) => ctx.put(0, (dx) => k.softmaxBackward(out.data, dy, z.size / C, C, dx)));
 }
@@ -51,9 +52,9 @@ export function dropout(x: Tensor, p: number, rng: Rng): Tensor {
   if (!(p >= 0 && p < 1)) fail('usage', `dropout: p must be in [0, 1), got ${p}`);
   if (p === 0) return x;
   const k = kern('dropout', x);
-  const mask = bufLike(x.data, x.size);
+  const mask = bufUninit(x.data, x.size); // bernoulliMask writes all n
   k.bernoulliMask(mask, x.size, 1 - p, 1 / (1 - p), rng.nextU32(), 0);
-  const out = empty(x.shape, x);
+  const out = emptyUninit(x.shape, x); // binary overwrites
   const st = contiguousStrides(x.shape);
   k.binary(BinOp.Mul, x.data, 0, st, mask, 0, st, out.data, x.shape);
   return record('dropout', out, [x], (dy, ctx) => ctx.put(0, (dx) => k.binary(BinOp.Mul, dy, 0, st, mask, 0, st, dx, x.shape)));
@@ -84,19 +85,21 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const K = kern('attention', q, k, v, mask);
   const HS = H / NH;
   const scale = opts.scale ?? 1 / Math.sqrt(HS);
-  const probs = bufLike(q.data, B * NH * Tq * Tk);
+  // attentionForward writes probs and out in full; bernoulliMask writes all of drop
+  const probs = bufUninit(q.data, B * NH * Tq * Tk);
   let drop: Float32Array | Float64Array | null = null;
   const dp = opts.dropout;
   if (dp && dp.p > 0) {
-    drop = bufLike(q.data, probs.length);
+    drop = bufUninit(q.data, probs.length);
     K.bernoulliMask(drop, drop.length, 1 - dp.p, 1 / (1 - dp.p), dp.rng.nextU32(), 0);
   }
-  const out = empty([B, Tq, H], q);
+  const out = emptyUninit([B, Tq, H], q);
   K.attentionForward(q.data, k.data, v.data, mask ? mask.data : null, drop, B, Tq, Tk, NH, HS, scale, probs, out.data);
   return record('attention', out, [q, k, v, mask], (dy, ctx) => {
-    const dq = ctx.needs(0) ? bufLike(dy, q.size) : null;
-    const dk = ctx.needs(1) ? bufLike(dy, k.size) : null;
-    const dv = ctx.needs(2) ? bufLike(dy, v.size) : null;
+    // attentionBackward overwrites dq, dk, dv
+    const dq = ctx.needs(0) ? bufUninit(dy, q.size) : null;
+    const dk = ctx.needs(1) ? bufUninit(dy, k.size) : null;
+    const dv = ctx.needs(2) ? bufUninit(dy, v.size) : null;
     K.attentionBackward(q.data, k.data, v.data, probs, drop, dy, B, Tq, Tk, NH, HS, scale, dq, dk, dv);
     if (dq) ctx.pass(0, dq);
     if (dk) ctx.pass(1, dk);
@@ -110,7 +113,7 @@ export function embedding(weight: Tensor, ids: Int32Array, idsShape: readonly nu
   const [V, H] = weight.shape as [number, number];
   if (weight.ndim !== 2) fail('shape', `embedding: weight must be [vocab, hidden], got ${fmt(weight.shape)}`);
   const k = kern('embedding', weight);
-  const out = empty([...idsShape, H], weight);
+  const out = emptyUninit([...idsShape, H], weight); // embeddingForward writes every row (size checked below)
   if (out.size !== ids.length * H) fail('shape', `embedding: ${ids.length} ids do not fill shape ${fmt(idsShape)}`);
   k.embeddingForward(weight.data, ids, V, H, out.data);
   return record('embedding', out, [weight], (dy, ctx) => {

@@ -17,6 +17,7 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepdim = fals
   const red = reduceAxes('sum', x, axes);
   const kept = x.shape.map((d, i) => (red[i] ? 1 : d));
   const ks = contiguousStrides(kept).map((s, i) => (red[i] ? 0 : s));
+  // zeroed: the sum is a scatter-add into out
   const out = empty(keepdim ? kept : x.shape.filter((_, i) => !red[i]), x);
   k.scatterStridedAdd(x.data, 0, x.shape, out.data, 0, ks);
   return record('sum', out, [x], (dy, ctx) => {

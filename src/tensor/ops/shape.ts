@@ -3,7 +3,7 @@ import { record } from '../autograd.ts';
 import { Tensor } from '../tensor.ts';
 import { fail } from '../../util/errors.ts';
 import { fmt, sizeOf } from '../../util/assert.ts';
-import { kern, empty, contiguousStrides, normAxis } from './util.ts';
+import { kern, empty, emptyUninit, contiguousStrides, normAxis } from './util.ts';
 
 /** Same data, new shape (one -1 allowed)  =>  dx = dy reshaped */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -23,7 +23,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const k = kern('permute', x);
   const xs = contiguousStrides(x.shape);
   const shape = perm.map((p) => x.shape[p]!);
-  const out = empty(shape, x);
+  const out = emptyUninit(shape, x); // a non-accumulating copy over out's whole shape
   k.copyStrided(x.data, 0, perm.map((p) => xs[p]!), shape, out.data, 0, false);
   return record('permute', out, [x], (dy, ctx) => {
     // scatter dy back through the same strides (a permutation never repeats a target)
@@ -50,7 +50,7 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
   const xs = contiguousStrides(x.shape);
   const shape = [...x.shape];
   shape[ax] = end - start;
-  const out = empty(shape, x);
+  const out = emptyUninit(shape, x); // a non-accumulating copy over out's whole shape
   k.copyStrided(x.data, start * xs[ax]!, xs, shape, out.data, 0, false);
   return record('slice', out, [x], (dy, ctx) => {
     ctx.acc(0, (buf, accumulate) => {
@@ -73,7 +73,7 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   const k = kern('concat', ...xs);
   const shape = [...first.shape];
   shape[ax] = xs.reduce((s, t) => s + t.shape[ax]!, 0);
-  const out = empty(shape, first);
+  const out = empty(shape, first); // zeroed: filled by scatter-add
   const os = contiguousStrides(shape);
   const offsets: number[] = [];
   let at = 0;

@@ -2,9 +2,10 @@
 
 import type { Buf, Kernels } from '../backends/kernels.ts';
 import { kernelsFor } from '../backend.ts';
-import { Tensor, zeros, type DType } from '../tensor.ts';
+import { Tensor, type DType } from '../tensor.ts';
+import { opBuf, opBufLike } from '../pool.ts';
 import { fail } from '../../util/errors.ts';
-import { fmt } from '../../util/assert.ts';
+import { fmt, sizeOf } from '../../util/assert.ts';
 
 /** Kernels for the op's inputs; all inputs must share a dtype. */
 export function kern(op: string, ...ts: (Tensor | null | undefined)[]): Kernels {
@@ -18,8 +19,18 @@ export function kern(op: string, ...ts: (Tensor | null | undefined)[]): Kernels 
   return kernelsFor(first!.data);
 }
 
+// Op output / scratch buffers. Outside T.scope() every one is a fresh zero-filled array; inside a
+// scope they are recycled, and only the `...Uninit` forms may come back with stale contents, so use
+// those only where the kernel overwrites every element before anything reads it.
+
+/** A zeroed output tensor of the same dtype as `like` (for kernels that accumulate into it). */
 export function empty(shape: readonly number[], like: Tensor): Tensor {
-  return zeros(shape, like.dtype);
+  return new Tensor(opBuf(like.dtype, sizeOf(shape), true), shape);
+}
+
+/** An output tensor whose contents are unspecified: only for kernels that overwrite all of it. */
+export function emptyUninit(shape: readonly number[], like: Tensor): Tensor {
+  return new Tensor(opBuf(like.dtype, sizeOf(shape), false), shape);
 }
 
 export function contiguousStrides(shape: readonly number[]): number[] {
@@ -55,5 +66,10 @@ export function normAxis(op: string, axis: number, ndim: number): number {
 
 /** A zeroed buffer of the same element type as `like`. */
 export function bufLike(like: Buf, n: number): Buf {
-  return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+  return opBufLike(like, n, true);
+}
+
+/** A buffer of the same element type as `like` with unspecified contents: only for kernels that overwrite all of it. */
+export function bufUninit(like: Buf, n: number): Buf {
+  return opBufLike(like, n, false);
 }
