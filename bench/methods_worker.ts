@@ -9,6 +9,7 @@ import { noDecay } from '../src/nn/index.ts';
 import { noGrad, scope } from '../src/tensor/index.ts';
 import { backendName } from '../src/tensor/backend.ts';
 import { Rng } from '../src/util/rng.ts';
+import { timeit } from './timeit.ts';
 
 interface MethodCase {
   config: Record<string, unknown>;
@@ -21,17 +22,6 @@ interface MethodCase {
   iters: number;
 }
 
-function timeit(fn: () => void, warmup: number, iters: number): { ms: number; best: number } {
-  for (let i = 0; i < warmup; i++) fn();
-  const ts: number[] = [];
-  for (let i = 0; i < iters; i++) {
-    const t0 = performance.now();
-    fn();
-    ts.push(performance.now() - t0);
-  }
-  ts.sort((a, b) => a - b);
-  return { ms: ts[Math.floor(ts.length / 2)]!, best: ts[0]! };
-}
 
 const c = JSON.parse(process.argv[2]!) as MethodCase;
 const model = new BertForSequenceClassification(parseBertConfig({ ...c.config, num_labels: 2 }, 'bench config'));

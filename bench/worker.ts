@@ -4,23 +4,13 @@ import * as T from '../src/tensor/index.ts';
 import { AdamW } from '../src/optim/adamw.ts';
 import { activeKernels, backendName } from '../src/tensor/backend.ts';
 import { BenchLayer } from './layer.ts';
+import { timeit } from './timeit.ts';
 
 export interface Case {
   kind: 'sgemm' | 'layer';
   [k: string]: unknown;
 }
 
-function timeit(fn: () => void, warmup: number, iters: number): { ms: number; best: number } {
-  for (let i = 0; i < warmup; i++) fn();
-  const ts: number[] = [];
-  for (let i = 0; i < iters; i++) {
-    const t0 = performance.now();
-    fn();
-    ts.push(performance.now() - t0);
-  }
-  ts.sort((a, b) => a - b);
-  return { ms: ts[Math.floor(ts.length / 2)]!, best: ts[0]! };
-}
 
 function sgemm(c: Record<string, number>): Record<string, number> {
   const { m, k, n, iters } = c as { m: number; k: number; n: number; iters: number };

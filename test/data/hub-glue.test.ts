@@ -15,6 +15,7 @@ import { glueParquetFiles, loadHubTask, readParquetExamples } from '../../src/da
 import { DataError } from '../../src/data/read.ts';
 import { PeltError } from '../../src/util/errors.ts';
 import { tempFiles } from './helpers.ts';
+import { listenLoopback, sendHubFile, sendHubNotFound } from '../helpers/hub-server.ts';
 
 const REPO = 'nyu-mll/glue';
 const COMMIT = 'c0ffee00'.repeat(5);
@@ -93,22 +94,10 @@ before(async () => {
     }
     m = /^\/datasets\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(path);
     const body = m && m[1] === REPO ? FILES[m[3]!] : undefined;
-    if (m && body) {
-      res.setHeader('ETag', `"${etag(m[3]!)}"`);
-      res.setHeader('X-Repo-Commit', COMMIT);
-      res.setHeader('Accept-Ranges', 'bytes');
-      if (req.headers.range === 'bytes=0-0') {
-        res.writeHead(206, { 'Content-Range': `bytes 0-0/${body.length}`, 'Content-Length': '1' });
-        return res.end(body.subarray(0, 1));
-      }
-      res.writeHead(200, { 'Content-Length': String(body.length) });
-      return res.end(body);
-    }
-    res.writeHead(404, { 'Content-Type': 'application/json', 'X-Error-Code': m ? 'EntryNotFound' : 'RepoNotFound' });
-    res.end(JSON.stringify({ error: 'Repository not found' }));
+    if (m && body) return sendHubFile(req, res, body, etag(m[3]!), COMMIT);
+    sendHubNotFound(res, !!m);
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = await listenLoopback(server);
 });
 
 after(() => server.close());

@@ -14,6 +14,7 @@ import { isRepoId, resolveModelDir } from '../../src/io/hub.ts';
 import { progressBar } from '../../src/io/progress.ts';
 import { parseSafetensors, serializeSafetensors } from '../../src/io/safetensors.ts';
 import { PeltError } from '../../src/util/errors.ts';
+import { listenLoopback, sendHubFile, sendHubNotFound } from '../helpers/hub-server.ts';
 
 const REPO = 'pelt-test/tiny-bert';
 const COMMIT = 'a'.repeat(8) + '0123456789abcdef0123456789abcdef';
@@ -71,22 +72,10 @@ before(async () => {
     }
     m = /^\/(.+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
     const body = m && repos[m[1]!]?.[m[3]!];
-    if (m && body) {
-      res.setHeader('ETag', `"${etag(m[3]!)}"`);
-      res.setHeader('X-Repo-Commit', COMMIT);
-      res.setHeader('Accept-Ranges', 'bytes');
-      if (req.headers.range === 'bytes=0-0') {
-        res.writeHead(206, { 'Content-Range': `bytes 0-0/${body.length}`, 'Content-Length': '1' });
-        return res.end(body.subarray(0, 1));
-      }
-      res.writeHead(200, { 'Content-Length': String(body.length) });
-      return res.end(body);
-    }
-    res.writeHead(404, { 'Content-Type': 'application/json', 'X-Error-Code': m ? 'EntryNotFound' : 'RepoNotFound' });
-    res.end(JSON.stringify({ error: 'Repository not found' }));
+    if (m && body) return sendHubFile(req, res, body, etag(m[3]!), COMMIT);
+    sendHubNotFound(res, !!m);
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = await listenLoopback(server);
 });
 
 after(() => server.close());
