@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeInfo, loadNative, nativeLoadError } from '../src/tensor/backends/native.ts';
-import { resolveMethod } from '../src/methods/index.ts';
+import { spec } from './method-spec.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -32,17 +32,6 @@ const SHAPES: Record<string, Record<string, number>> = {
 };
 const METHODS = (option('methods') ?? 'full,bitfit,prefix,lora,adapter,unipelt-ap,unipelt-apl,unipelt-nogate').split(',');
 const shapes = (option('shapes') ?? (quick ? 'mini' : 'mini,base')).split(',');
-
-/** The spec-side description of a method for methods_torch.py, from pelt's resolved config. */
-function spec(method: string): { spec: Record<string, unknown>; trains: 'all' | 'bias' | 'method' } {
-  const { def, config } = resolveMethod(method);
-  const c = config as Record<string, unknown>;
-  const none = { adapter: null, prefix: null, lora: null, gates: false, gate_mean: 'all' };
-  if (def.name === 'full') return { spec: none, trains: 'all' };
-  if (def.name === 'bitfit') return { spec: none, trains: 'bias' };
-  if (def.name === 'unipelt') return { spec: { adapter: c.adapter, prefix: c.prefix, lora: c.lora, gates: c.gates, gate_mean: c.gateMean }, trains: 'method' };
-  return { spec: { ...none, [def.name]: c }, trains: 'method' };
-}
 
 function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv): Record<string, number> {
   const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', maxBuffer: 1 << 24 });

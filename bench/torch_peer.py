@@ -104,15 +104,14 @@ def layer_step(c):
     return {"ms": ms, "best_ms": best}
 
 
-def method_step(c):
-    """A whole BertForSequenceClassification with one of pelt's methods (bench/methods.ts), from the
-    spec-side implementation in scripts/fixtures/methods_torch.py: a train step or an inference pass."""
+def method_model(c):
+    """A whole BertForSequenceClassification with one of pelt's methods (bench/methods.ts, bench/epoch.ts),
+    from the spec-side implementation in scripts/fixtures/methods_torch.py, and an AdamW over what trains."""
     import os
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "fixtures"))
     from methods_torch import base_params, forward, method_params
 
     cfg, spec = c["config"], c["spec"]
-    B, T = c["batch"], c["seq"]
     gen = torch.Generator().manual_seed(0)
     p = {**base_params(cfg, 2, gen), **method_params(cfg, spec, gen, scale="init")}
     base = set(base_params(cfg, 2, torch.Generator().manual_seed(0)))
@@ -121,31 +120,65 @@ def method_step(c):
         head = n.startswith("classifier.")
         t.requires_grad_(which == "all" or head or (which == "bias" and n.endswith(".bias")) or (which == "method" and n not in base))
     params = [t for t in p.values() if t.requires_grad]
+    opt = torch.optim.AdamW(params, lr=1e-4, foreach=c.get("foreach", False))
+    run = lambda ids, types, mask, dropout=0.0: forward(p, cfg, spec, ids, types, mask, dropout=dropout)
+    return p, params, opt, run, gen
+
+
+def method_step(c):
+    """One train step or inference pass of method_model on random ids."""
+    p, params, opt, run, gen = method_model(c)
+    cfg = c["config"]
+    B, T = c["batch"], c["seq"]
     ids = torch.randint(5, cfg["vocab_size"], (B, T), generator=gen)
     types = torch.zeros(B, T, dtype=torch.long)
     mask = torch.ones(B, T, dtype=torch.long)
     mask[:, T - 16:] = 0
     labels = torch.randint(0, 2, (B,), generator=gen)
-    opt = torch.optim.AdamW(params, lr=1e-4, foreach=c.get("foreach", False))
 
     def train():
         opt.zero_grad(set_to_none=True)
-        logits = forward(p, cfg, spec, ids, types, mask, dropout=cfg["hidden_dropout_prob"])
-        F.cross_entropy(logits, labels).backward()
+        F.cross_entropy(run(ids, types, mask, cfg["hidden_dropout_prob"]), labels).backward()
         opt.step()
 
     def infer():
         with torch.no_grad():
-            forward(p, cfg, spec, ids, types, mask)
+            run(ids, types, mask)
 
     ms, best = timeit(train if c.get("mode", "train") == "train" else infer, c["warmup"], c["iters"])
     return {"ms": ms, "best_ms": best, "trainable": sum(t.numel() for t in params), "total": sum(t.numel() for t in p.values())}
 
 
+def epoch(c):
+    """One training epoch over the pre-tokenized batches bench/epoch.ts wrote, as a Hugging Face training
+    loop runs it: forward, cross-entropy, backward, clip_grad_norm_(1.0), AdamW step."""
+    p, params, opt, run, gen = method_model(c)
+    drop = c["config"]["hidden_dropout_prob"]
+    batches = []
+    for b in json.load(open(c["batches"])):
+        shape = (b["batch"], b["seq"])
+        batches.append(tuple(torch.tensor(b[k], dtype=torch.long).view(shape) for k in ("input_ids", "token_type_ids", "attention_mask")) + (torch.tensor(b["labels"]),))
+
+    def step(ids, types, mask, labels):
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(run(ids, types, mask, drop), labels).backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+
+    step(*batches[0])  # warm-up, as pelt's side
+    t0 = time.perf_counter()
+    examples = 0
+    for b in batches:
+        step(*b)
+        examples += b[0].shape[0]
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "examples": examples, "examples_per_s": examples / seconds}
+
+
 def main():
     c = json.loads(sys.argv[1])
     torch.set_num_threads(c.get("threads", 2))
-    r = {"sgemm": sgemm, "numpy_sgemm": numpy_sgemm, "layer": layer_step, "method": method_step}[c["kind"]](c)
+    r = {"sgemm": sgemm, "numpy_sgemm": numpy_sgemm, "layer": layer_step, "method": method_step, "epoch": epoch}[c["kind"]](c)
     r["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     r["torch"] = torch.__version__
     r["threads"] = torch.get_num_threads()
