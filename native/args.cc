@@ -57,19 +57,20 @@ std::string Args::describe(const Napi::Value& v) const {
 }
 
 // Raw N-API here: one napi_get_typedarray_info per buffer keeps a kernel call under a microsecond.
-F32 Args::f32(size_t i, const char* name) const {
+bool Args::typed(size_t i, napi_typedarray_type want, void** data, size_t* length) const {
   napi_env env = info_.Env();
   napi_value v = info_[i];
   bool isTyped = false;
-  if (napi_is_typedarray(env, v, &isTyped) == napi_ok && isTyped) {
-    napi_typedarray_type type;
-    size_t length = 0;
-    void* data = nullptr;
-    if (napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) == napi_ok &&
-        type == napi_float32_array) {
-      return F32{static_cast<float*>(data), static_cast<int64_t>(length)};
-    }
-  }
+  napi_typedarray_type type;
+  *data = nullptr;
+  return napi_is_typedarray(env, v, &isTyped) == napi_ok && isTyped &&
+         napi_get_typedarray_info(env, v, &type, length, data, nullptr, nullptr) == napi_ok && type == want;
+}
+
+F32 Args::f32(size_t i, const char* name) const {
+  size_t length = 0;
+  void* data = nullptr;
+  if (typed(i, napi_float32_array, &data, &length)) return F32{static_cast<float*>(data), static_cast<int64_t>(length)};
   typeError(std::string("argument ") + name + " must be a Float32Array (got " + describe(info_[i]) + ")");
 }
 
@@ -80,18 +81,9 @@ F32 Args::f32OrNull(size_t i, const char* name) const {
 }
 
 I32 Args::i32(size_t i, const char* name) const {
-  napi_env env = info_.Env();
-  napi_value v = info_[i];
-  bool isTyped = false;
-  if (napi_is_typedarray(env, v, &isTyped) == napi_ok && isTyped) {
-    napi_typedarray_type type;
-    size_t length = 0;
-    void* data = nullptr;
-    if (napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) == napi_ok &&
-        type == napi_int32_array) {
-      return I32{static_cast<int32_t*>(data), static_cast<int64_t>(length)};
-    }
-  }
+  size_t length = 0;
+  void* data = nullptr;
+  if (typed(i, napi_int32_array, &data, &length)) return I32{static_cast<int32_t*>(data), static_cast<int64_t>(length)};
   typeError(std::string("argument ") + name + " must be an Int32Array (got " + describe(info_[i]) + ")");
 }
 

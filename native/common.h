@@ -58,6 +58,11 @@ class Args {
   void span(const F32& b, const char* name, i128 lo, i128 hi) const;
 
   [[noreturn]] void rangeError(const std::string& msg) const;
+
+ private:
+  // Whether argument i is a typed array of `type`; if so its data (null when empty) and length.
+  bool typed(size_t i, napi_typedarray_type type, void** data, size_t* length) const;
+ public:
   [[noreturn]] void typeError(const std::string& msg) const;
 
   Napi::Env env() const { return info_.Env(); }
