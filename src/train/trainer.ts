@@ -212,6 +212,8 @@ export async function runTraining(input: TrainConfig, opts: RunOptions): Promise
   };
   if (config.method === 'full') saveBert(model, join(out, 'model'));
   else saveAdapter(model, attached, join(out, 'adapter'), { baseModel: config.model });
+  // the label mapping travels with the weights (the head's classes are meaningless without it)
+  writeTextAtomic(join(out, config.method === 'full' ? 'model' : 'adapter', 'labels.json'), JSON.stringify(data.labels) + '\n');
   if (ev.gates) writeTextAtomic(join(out, 'gates.json'), JSON.stringify(ev.gates, null, 1) + '\n');
   writeTextAtomic(join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   store.write({ ...final, status: 'done' }, trainable, opt, null);

@@ -73,6 +73,7 @@ test('train, kill -9, resume: the same numbers as an uninterrupted run; eval and
   assert.deepEqual(y.r, x.r);
   assert.deepEqual(y.timeline, x.timeline);
   assert.ok(y.adapter.equals(x.adapter), 'adapter files are byte-identical');
+  assert.deepEqual(JSON.parse(readFileSync(join(a, 'adapter', 'labels.json'), 'utf8')), { kind: 'classification', names: ['negative', 'positive'] });
   assert.equal(x.timeline.length >= 9, true);
 
   // running the finished command again changes nothing and reports the results
