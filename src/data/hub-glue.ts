@@ -7,7 +7,7 @@
 // the parquet's own feature metadata is checked against it when present.
 import { existsSync, readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fetchWithProgress, hubCacheDir } from '../io/hub.ts';
+import { fetchWithProgress, hubCacheDir, hubEndpoint } from '../io/hub.ts';
 import { fail, PeltError } from '../util/errors.ts';
 import type { Example, LabelSpace } from './examples.ts';
 import type { TaskData } from './glue/load.ts';
@@ -19,7 +19,7 @@ export const GLUE_REPO = 'nyu-mll/glue';
 export interface HubGlueOptions {
   repo?: string; // default nyu-mll/glue
   revision?: string; // default "main"
-  endpoint?: string; // default $HF_ENDPOINT or https://huggingface.co
+  endpoint?: string; // default $HF_ENDPOINT, else @huggingface/hub's HUB_URL
   cacheDir?: string; // default: the Hub cache (HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub)
   offline?: boolean; // default $HF_HUB_OFFLINE: use the cache only
   token?: string; // default $HF_TOKEN
@@ -52,7 +52,7 @@ export async function glueParquetFiles(config: string, splits: readonly string[]
   if (offline) {
     return cached(storage, revision, config, splits) ?? fail('hub', `${repo} (${config}): not in the Hub cache (${storage}); HF_HUB_OFFLINE is set, so nothing can be downloaded`);
   }
-  const endpoint = (opts.endpoint ?? process.env['HF_ENDPOINT'] ?? 'https://huggingface.co').replace(/\/+$/, '');
+  const endpoint = await hubEndpoint(opts.endpoint);
   try {
     return await download({ repo, revision, config, splits, cacheDir, storage, endpoint }, opts);
   } catch (err) {

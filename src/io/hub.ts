@@ -23,7 +23,7 @@ const REQUIRED = ['config.json', 'model.safetensors'];
 
 export interface ResolveOptions {
   revision?: string; // branch, tag or commit; default "main"
-  endpoint?: string; // default $HF_ENDPOINT or https://huggingface.co
+  endpoint?: string; // default $HF_ENDPOINT, else @huggingface/hub's HUB_URL
   cacheDir?: string; // default $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub
   offline?: boolean; // default $HF_HUB_OFFLINE
   token?: string; // default $HF_TOKEN (gated or private repos)
@@ -45,7 +45,7 @@ export async function resolveModelDir(nameOrPath: string, opts: ResolveOptions =
   if (opts.offline ?? envFlag('HF_HUB_OFFLINE')) {
     return cachedSnapshot(storage, revision) ?? fail('hub', `${repo}: not a local folder, and not in the Hub cache (${storage}); HF_HUB_OFFLINE is set, so nothing can be downloaded`);
   }
-  const endpoint = (opts.endpoint ?? process.env['HF_ENDPOINT'] ?? 'https://huggingface.co').replace(/\/+$/, '');
+  const endpoint = await hubEndpoint(opts.endpoint);
   try {
     return await download(repo, revision, cacheDir, storage, endpoint, opts);
   } catch (err) {
@@ -157,4 +157,10 @@ export const fetchWithProgress: typeof fetch = async (input, init) => {
 function describe(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (err as Error).message ?? String(err);
+}
+
+/** The Hub's base URL: the option, else $HF_ENDPOINT (how tests point at a local server), else the library default. */
+export async function hubEndpoint(option?: string): Promise<string> {
+  const url = option ?? process.env['HF_ENDPOINT'] ?? (await import('@huggingface/hub')).HUB_URL;
+  return url.replace(/\/+$/, '');
 }
