@@ -136,6 +136,11 @@ export async function runTraining(input: TrainConfig, opts: RunOptions): Promise
   const progress = trainProgress(total, config.epochs);
   let lossSum = 0, lossCount = 0;
   let stoppedEarly = config.patience !== null && state.sinceBest >= config.patience; // a resume after the stopping evaluation
+  let at = { epoch: state.epoch, batch: state.batch }; // where the next step starts
+  const good = () => {
+    const ck = store.read();
+    return ck ? `the last good checkpoint (step ${ck.step}) is kept in ${store.dir}` : 'no checkpoint was written yet';
+  };
 
   const evalPoint = (epoch: number, batch: number) => {
     progress.clear();
@@ -166,10 +171,6 @@ export async function runTraining(input: TrainConfig, opts: RunOptions): Promise
       model.train();
       opt.lr = config.lr * linearWarmupDecay(state.step, warmup, total);
       opt.zeroGrad();
-      const good = () => {
-        const ck = store.read();
-        return ck ? `the last good checkpoint (step ${ck.step}) is kept in ${store.dir}` : 'no checkpoint was written yet';
-      };
       // The step's intermediates (activations, the tape's gradients) are recycled when the scope ends;
       // only the loss value leaves it. Leaf gradients, parameters and AdamW moments are never pooled.
       const value = scope(() => {
@@ -183,12 +184,12 @@ export async function runTraining(input: TrainConfig, opts: RunOptions): Promise
         return v;
       });
       state = { ...state, step: state.step + 1 };
+      at = b + 1 === perEpoch ? { epoch: epoch + 1, batch: 0 } : { epoch, batch: b + 1 };
       lossSum += value;
       lossCount++;
       progress.update(state.step, epoch, value, batch.batch);
       if (typeof config.evalEvery === 'number' && state.step % config.evalEvery === 0) {
-        const [e, nb] = b + 1 === perEpoch ? [epoch + 1, 0] : [epoch, b + 1];
-        evalPoint(e, nb);
+        evalPoint(at.epoch, at.batch);
         if (stoppedEarly) break outer;
       }
     }
@@ -198,7 +199,7 @@ export async function runTraining(input: TrainConfig, opts: RunOptions): Promise
     }
   }
   progress.clear();
-  if (lossCount > 0 || state.timeline.length === 0) evalPoint(state.epoch, state.batch); // a maxSteps stop between eval points
+  if (lossCount > 0 || state.timeline.length === 0) evalPoint(at.epoch, at.batch); // a maxSteps stop between eval points
 
   const final = store.read()!;
   if (config.report === 'best' && final.best) store.restoreBest(final, trainable);
