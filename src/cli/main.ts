@@ -16,6 +16,7 @@ export const COMMANDS: Record<string, Command> = {
   train: { summary: 'train a method on a GLUE task or your own data; resumes an interrupted run', load: () => import('./train.ts') },
   eval: { summary: 'evaluate a finished run on its test or dev split, or a file', load: () => import('./eval.ts') },
   predict: { summary: 'label texts with a finished run (label and probabilities)', load: () => import('./predict.ts') },
+  overlap: { summary: 'Jaccard overlap of Child-Tuning_D child networks across runs (tasks)', load: () => import('./overlap.ts') },
   params: { summary: 'count total and trainable parameters of a method (method, gates, head)', load: () => import('./params.ts') },
 };
 

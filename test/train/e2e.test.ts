@@ -138,3 +138,24 @@ test('Child-Tuning D and F through pelt train: Fisher mask saved with its thresh
   const f = pelt([...base, '--child-tuning', 'F', '--output', tmp()]);
   assert.equal(f.status, 0, f.stderr);
 });
+
+test('pelt overlap: the Jaccard matrix of two tasks\' Child-Tuning_D child networks', { skip, timeout: 300_000 }, () => {
+  const runs = ['SST-2', 'RTE'].map((task) => {
+    const out = tmp();
+    const r = pelt(['train', '--model', tiny, '--task', task, '--k', '32', '--dev-size', '16', '--data-dir', join(shared, 'data'),
+      '--method', 'full', '--epochs', '1', '--max-length', '16', '--padding', 'longest', '--child-tuning', 'D', '--output', out]);
+    assert.equal(r.status, 0, r.stderr);
+    return out;
+  });
+  const r = pelt(['overlap', '--json', ...runs]);
+  assert.equal(r.status, 0, r.stderr);
+  const o = JSON.parse(r.stdout);
+  assert.deepEqual(o.tasks, ['SST-2', 'RTE']);
+  assert.equal(o.matrix[0][0], 1);
+  assert.equal(o.matrix[0][1], o.matrix[1][0]);
+  assert.ok(o.matrix[0][1] > 0 && o.matrix[0][1] < 1, `Jaccard ${o.matrix[0][1]}`);
+  const md = pelt(['overlap', ...runs]);
+  assert.match(md.stdout, /\| \*\*SST-2\*\* \| 1\.000 \|/);
+  const bad = pelt(['overlap', runs[0]!]);
+  assert.equal(bad.status, 2);
+});
