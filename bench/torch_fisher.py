@@ -4,8 +4,8 @@
 # Prints one JSON line: {"fisher_ms", "epoch_ms", "maxrss_mb", ...}.
 import json
 import math
+import os
 import resource
-import struct
 import sys
 import time
 
@@ -14,18 +14,8 @@ import torch
 import torch.nn.functional as F
 
 
-def read_safetensors(path):
-    with open(path, 'rb') as f:
-        raw = f.read()
-    (n,) = struct.unpack('<Q', raw[:8])
-    header = json.loads(raw[8:8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == '__metadata__' or not name.startswith('bert.') or info['dtype'] != 'F32':  # skips position_ids
-            continue
-        b, e = info['data_offsets']
-        out[name] = torch.tensor(np.frombuffer(raw[8 + n + b:8 + n + e], dtype='<f4').reshape(info['shape']).copy())
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "fixtures"))
+from bert_fixtures import read_safetensors  # noqa: E402  (the fixtures' safetensors reader)
 
 
 def bert_logits(p, cfg, ids, types, mask, drop):
@@ -59,7 +49,7 @@ def main():
     torch.set_num_threads(c['threads'])
     torch.manual_seed(0)
     cfg = json.load(open(c['model_dir'] + '/config.json'))
-    base = read_safetensors(c['model_dir'] + '/model.safetensors')
+    base = {k: v for k, v in read_safetensors(c['model_dir'] + '/model.safetensors').items() if k.startswith('bert.')}
     f32 = lambda xs: torch.tensor(xs, dtype=torch.float32)  # noqa: E731  (JSON writes 0.0 as 0)
     head = {'classifier.weight': f32(c['head']['weight']).view(-1, cfg['hidden_size']), 'classifier.bias': f32(c['head']['bias'])}
     batches = [(torch.tensor(b['input_ids']), torch.tensor(b['token_type_ids']), torch.tensor(b['attention_mask']), torch.tensor(b['labels']))
