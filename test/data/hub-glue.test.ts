@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { glueParquetFiles, loadHubTask, readParquetExamples } from '../../src/da
 import { DataError } from '../../src/data/read.ts';
 import { PeltError } from '../../src/util/errors.ts';
 import { tempFiles } from './helpers.ts';
-import { listenLoopback, sendHubFile, sendHubNotFound } from '../helpers/hub-server.ts';
+import { downloadsOf, sendHubFile, sendHubNotFound, startHubServer, type HubServer } from '../helpers/hub-server.ts';
 
 const REPO = 'nyu-mll/glue';
 const COMMIT = 'c0ffee00'.repeat(5);
@@ -58,15 +58,12 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const isLfs = (p: string) => p.endsWith('.parquet');
 const etag = (p: string) => (isLfs(p) ? sha256(FILES[p]!) : createHash('sha1').update(`blob ${FILES[p]!.length}\0`).update(FILES[p]!).digest('hex'));
 
-let server: Server;
+let hub: HubServer;
 let endpoint: string;
-const requests: string[] = [];
+let requests: string[];
 
 before(async () => {
-  server = createServer((req, res) => {
-    const url = new URL(req.url!, 'http://x');
-    const path = decodeURIComponent(url.pathname);
-    requests.push(`${req.method} ${path}${req.headers.range ? ' (range)' : ''}`);
+  hub = await startHubServer((req, res, path) => {
     const json = (body: unknown) => {
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify(body));
@@ -97,12 +94,12 @@ before(async () => {
     if (m && body) return sendHubFile(req, res, body, etag(m[3]!), COMMIT);
     sendHubNotFound(res, !!m);
   });
-  endpoint = await listenLoopback(server);
+  ({ endpoint, requests } = hub);
 });
 
-after(() => server.close());
+after(() => hub.server.close());
 
-const downloads = () => requests.filter((r) => r.startsWith('GET') && r.includes('/resolve/') && !r.endsWith('(range)'));
+const downloads = () => downloadsOf(requests);
 const hubError = (re: RegExp) => (e: unknown) => e instanceof PeltError && e.code === 'hub' && re.test(e.message);
 
 test('SST-2 from the Hub: downloaded into the HF cache layout, read with hyparquet, then served offline', async () => {

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { isRepoId, resolveModelDir } from '../../src/io/hub.ts';
 import { progressBar } from '../../src/io/progress.ts';
 import { parseSafetensors, serializeSafetensors } from '../../src/io/safetensors.ts';
 import { PeltError } from '../../src/util/errors.ts';
-import { listenLoopback, sendHubFile, sendHubNotFound } from '../helpers/hub-server.ts';
+import { downloadsOf, sendHubFile, sendHubNotFound, startHubServer, type HubServer } from '../helpers/hub-server.ts';
 
 const REPO = 'pelt-test/tiny-bert';
 const COMMIT = 'a'.repeat(8) + '0123456789abcdef0123456789abcdef';
@@ -38,15 +38,12 @@ const repos: Record<string, Record<string, Uint8Array>> = {
   'pelt-test/no-safetensors': { 'config.json': FILES['config.json']!, 'pytorch_model.bin': FILES['pytorch_model.bin']!, 'vocab.txt': FILES['vocab.txt']! },
 };
 
-let server: Server;
+let hub: HubServer;
 let endpoint: string;
-const requests: string[] = [];
+let requests: string[];
 
 before(async () => {
-  server = createServer((req, res) => {
-    const url = new URL(req.url!, 'http://x');
-    const path = decodeURIComponent(url.pathname);
-    requests.push(`${req.method} ${path}${req.headers.range ? ' (range)' : ''}`);
+  hub = await startHubServer((req, res, path) => {
     let m = /^\/api\/models\/(.+)\/revision\/([^/]+)$/.exec(path);
     if (m && repos[m[1]!]) {
       res.setHeader('Content-Type', 'application/json');
@@ -75,14 +72,14 @@ before(async () => {
     if (m && body) return sendHubFile(req, res, body, etag(m[3]!), COMMIT);
     sendHubNotFound(res, !!m);
   });
-  endpoint = await listenLoopback(server);
+  ({ endpoint, requests } = hub);
 });
 
-after(() => server.close());
+after(() => hub.server.close());
 
 const tempCache = () => mkdtempSync(join(tmpdir(), 'pelt-hub-'));
 const isHubError = (re: RegExp) => (e: unknown) => e instanceof PeltError && e.code === 'hub' && re.test(e.message);
-const downloads = () => requests.filter((r) => r.startsWith('GET') && r.includes('/resolve/') && !r.endsWith('(range)'));
+const downloads = () => downloadsOf(requests);
 
 test('downloads into the Hugging Face cache layout, then serves offline from it', async () => {
   const cache = tempCache();
