@@ -16,7 +16,8 @@ export const METHOD_HELP = `method options:
   prefix    --prefix-length P (10)  --mlp-width W (512)  --no-projection
   UniPELT   --no-gates  --gate-mean all|masked  --no-adapter  --no-prefix  --no-lora`;
 
-const num = (v: unknown, flag: string): number | undefined => {
+/** A numeric flag's value (undefined when absent); a non-number is a usage error naming the flag. */
+export const num = (v: unknown, flag: string): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n)) fail('usage', `--${flag}: "${String(v)}" is not a number`);

@@ -9,7 +9,7 @@ import { BertForSequenceClassification } from '../models/bert/heads.ts';
 import { withoutInit } from '../nn/index.ts';
 import { attachMethod, methodNames, paramReport } from '../methods/index.ts';
 import { fail } from '../util/errors.ts';
-import { METHOD_HELP, METHOD_OPTIONS, methodConfigFromArgs, mergeDeep } from './method-options.ts';
+import { METHOD_HELP, METHOD_OPTIONS, methodConfigFromArgs, mergeDeep, num } from './method-options.ts';
 
 const HELP = `pelt params (--model <dir|name> | --config <config.json>) --method <method> [method options] [--json]
 Counts the parameters of BertForSequenceClassification with a method attached, by group: the method's own,
@@ -24,12 +24,6 @@ UniPELT's gates, and the classification head (which trains with every method). N
 
 ${METHOD_HELP}`;
 
-const num = (v: string | undefined, flag: string): number | undefined => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) fail('usage', `--${flag}: "${v}" is not a number`);
-  return n;
-};
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({

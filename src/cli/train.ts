@@ -8,7 +8,7 @@ import { runTraining } from '../train/trainer.ts';
 import { methodNames } from '../methods/registry.ts';
 import { fail } from '../util/errors.ts';
 import { sharedDir } from './paths.ts';
-import { METHOD_HELP, METHOD_OPTIONS, mergeDeep, methodConfigFromArgs } from './method-options.ts';
+import { METHOD_HELP, METHOD_OPTIONS, mergeDeep, methodConfigFromArgs, num as numberFlag } from './method-options.ts';
 
 const HELP = `pelt train --model <dir|name> (--task <GLUE task> | --train <file> ...) --output <dir> [options]
        pelt train --config <run.json> [--output <dir>]
@@ -55,13 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const num = (name: string): number | undefined => {
-    const s = (v as Record<string, unknown>)[name];
-    if (s === undefined) return undefined;
-    const n = Number(s);
-    if (!Number.isFinite(n)) fail('usage', `--${name}: "${String(s)}" is not a number`);
-    return n;
-  };
+  const num = (name: string): number | undefined => numberFlag((v as Record<string, unknown>)[name], name);
   let base: Record<string, unknown> = {};
   if (v.config) {
     try {
