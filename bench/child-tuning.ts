@@ -5,7 +5,6 @@
 //  2. Child-Tuning_D's Fisher pass (train mode, per-tensor clip, grad^2 / N, then the threshold) against one
 //     training epoch on the same batches, and against PyTorch doing the same pass in the same run
 //     (bench/torch_fisher.py).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -18,16 +17,15 @@ import { readTsv } from '../src/data/tsv.ts';
 import { BertTokenizer } from '../src/tokenizers/bert.ts';
 import { loadBertFromDir } from '../src/models/bert/load.ts';
 import { normal_ } from '../src/nn/init.ts';
-import * as nativeMod from '../src/tensor/backends/native.ts';
+import { nativeInfo } from '../src/tensor/backends/native.ts';
 import { ChildTuningF, fisher, fisherMask } from '../src/methods/child-tuning/index.ts';
 import { BenchLayer } from './layer.ts';
+import { python, root, runJson, torchEnv } from './peer.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(name);
 const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : dflt);
 const quick = flag('--quick');
-const python = process.env.PELT_TORCH_PYTHON ?? '/usr/bin/python3';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const log = (s: string) => { if (!flag('--json')) process.stderr.write(`  ${s}\n`); };
 
@@ -124,9 +122,6 @@ for (const b of batches) {
 const epochMs = performance.now() - t0;
 
 const dir = mkdtempSync(join(tmpdir(), 'pelt-bench-ct-'));
-const info = (nativeMod as { nativeInfo?: () => { coretype?: string } | null }).nativeInfo?.();
-const torchEnv: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(cpus().length) };
-if (info?.coretype) torchEnv.OPENBLAS_CORETYPE = info.coretype;
 let torch: Record<string, number | string>;
 try {
   const casePath = join(dir, 'case.json');
@@ -138,10 +133,7 @@ try {
       return { input_ids: rowsOf(b.input.inputIds), token_type_ids: rowsOf(b.input.tokenTypeIds), attention_mask: rowsOf(b.input.attentionMask), labels: b.labels };
     }),
   }));
-  const r = spawnSync(python, ['bench/torch_fisher.py', casePath], { cwd: root, env: torchEnv, encoding: 'utf8', maxBuffer: 1 << 24 });
-  const line = r.stdout.trim().split('\n').pop() ?? '';
-  if (r.status !== 0 || !line.startsWith('{')) throw new Error(`bench/torch_fisher.py failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
-  torch = JSON.parse(line);
+  torch = runJson(python, ['bench/torch_fisher.py', casePath], torchEnv());
 } finally {
   rmSync(dir, { recursive: true });
 }
@@ -153,7 +145,7 @@ const fisherPass = {
 };
 log(`Fisher: ${JSON.stringify(fisherPass)}`);
 
-const meta = { date: new Date().toISOString().slice(0, 10), cpus: cpus().length, cpu: cpus()[0]?.model, backend: T.backendName(), native: info ?? null };
+const meta = { date: new Date().toISOString().slice(0, 10), cpus: cpus().length, cpu: cpus()[0]?.model, backend: T.backendName(), native: nativeInfo() };
 if (flag('--json')) console.log(JSON.stringify({ meta, fmask, fisher: fisherPass }, null, 2));
 else {
   const d = (v: number, n = 1) => v.toFixed(n);

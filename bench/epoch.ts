@@ -2,7 +2,6 @@
 // bert-mini (batch 16 x 128, padded to 128 as the UniPELT protocol does) on real SST-2 sentences, for
 // UniPELT (APL) and full fine-tuning, pelt against an equivalent PyTorch training loop in the same run.
 // Both sides read the same pre-tokenized batches (pelt's tokenizer; its time is reported apart).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,15 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { Batcher } from '../src/data/batches.ts';
 import { readTsv, column } from '../src/data/tsv.ts';
 import { BertTokenizer } from '../src/tokenizers/bert.ts';
-import { nativeInfo } from '../src/tensor/backends/native.ts';
 import { spec } from './method-spec.ts';
+import { python, root, runJson, torchEnv } from './peer.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const json = argv.includes('--json');
 const n = Number(argv[argv.indexOf('--examples') + 1] ?? 0) || 480;
 const shared = join(root, '..', 'shared');
-const python = process.env.PELT_TORCH_PYTHON ?? '/usr/bin/python3';
 
 const file = join(shared, 'data', 'glue', 'SST-2', 'train.tsv');
 const table = readTsv(file);
@@ -35,22 +32,12 @@ const path = join(mkdtempSync(join(tmpdir(), 'pelt-epoch-')), 'batches.json');
 writeFileSync(path, JSON.stringify(batches));
 
 const config = { vocab_size: 30522, max_position_embeddings: 512, type_vocab_size: 2, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, layer_norm_eps: 1e-12, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024 };
-const info = nativeInfo();
-const torchEnv: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(cpus().length) };
-if (info?.coretype) torchEnv.OPENBLAS_CORETYPE = info.coretype;
-const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv) => {
-  const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', maxBuffer: 1 << 24 });
-  try {
-    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { examples_per_s: number; seconds: number };
-  } catch {
-    throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${r.stderr}`);
-  }
-};
 
+interface Rate { examples_per_s: number; seconds: number }
 const rows = ['unipelt-apl', 'full'].map((method) => {
   const { spec: sp, trains } = spec(method);
-  const p = run(process.execPath, ['--import', 'tsx', 'bench/epoch_worker.ts', JSON.stringify({ config, method, batches: path })], process.env);
-  const t = run(python, ['bench/torch_peer.py', JSON.stringify({ kind: 'epoch', config, spec: sp, trains, batches: path, threads: cpus().length })], torchEnv);
+  const p = runJson<Rate>(process.execPath, ['--import', 'tsx', 'bench/epoch_worker.ts', JSON.stringify({ config, method, batches: path })]);
+  const t = runJson<Rate>(python, ['bench/torch_peer.py', JSON.stringify({ kind: 'epoch', config, spec: sp, trains, batches: path, threads: cpus().length })], torchEnv());
   return { method, pelt_examples_per_s: p.examples_per_s, torch_examples_per_s: t.examples_per_s, ratio: p.examples_per_s / t.examples_per_s };
 });
 const meta = { date: new Date().toISOString().slice(0, 10), examples: n, batches: batches.length, tokenize_ms: tokenizeMs, cpus: cpus().length };

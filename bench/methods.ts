@@ -6,14 +6,11 @@
 // Times are the median of the timed iterations (--stat best: the fastest, steadier on a shared machine).
 // --threads N runs both sides on N threads (default: every core); 1 sidesteps OpenMP's slowdowns when
 // other work shares the cores.
-import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { nativeInfo, loadNative, nativeLoadError } from '../src/tensor/backends/native.ts';
 import { spec } from './method-spec.ts';
+import { python, runJson, torchEnv } from './peer.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
 const option = (name: string) => {
@@ -22,7 +19,6 @@ const option = (name: string) => {
 };
 const quick = flag('quick');
 const stat = option('stat') === 'best' ? 'best_ms' : 'ms';
-const python = process.env.PELT_TORCH_PYTHON ?? '/usr/bin/python3';
 
 const BERT = { vocab_size: 30522, max_position_embeddings: 512, type_vocab_size: 2, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, layer_norm_eps: 1e-12 };
 const SHAPES: Record<string, Record<string, number>> = {
@@ -33,22 +29,11 @@ const SHAPES: Record<string, Record<string, number>> = {
 const METHODS = (option('methods') ?? 'full,bitfit,prefix,lora,adapter,unipelt-ap,unipelt-apl,unipelt-nogate').split(',');
 const shapes = (option('shapes') ?? (quick ? 'mini' : 'mini,base')).split(',');
 
-function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv): Record<string, number> {
-  const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', maxBuffer: 1 << 24 });
-  try {
-    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
-  } catch {
-    throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${r.stderr}\n${r.stdout}`);
-  }
-}
-
 if (!loadNative()) process.stderr.write(`warning: native backend not available (${nativeLoadError()}); pelt runs on js\n`);
 const info = nativeInfo();
-// OpenBLAS reads OPENBLAS_CORETYPE when loaded: give PyTorch the core type pelt uses (as bench/run.ts).
 const threads = Number(option('threads') ?? cpus().length);
 const peltEnv: NodeJS.ProcessEnv = { ...process.env, PELT_NUM_THREADS: String(threads) };
-const torchEnv: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads) };
-if (info?.coretype) torchEnv.OPENBLAS_CORETYPE = info.coretype;
+const tEnv = torchEnv(threads);
 
 interface Row {
   shape: string; method: string; stored_pct: number; trainable_pct: number;
@@ -64,8 +49,8 @@ for (const shape of shapes) {
   for (const method of METHODS) {
     const { spec: s, trains } = spec(method);
     const common = { config, batch: 16, seq: 128, ...reps };
-    const pelt = (mode: string) => runJson(process.execPath, ['--import', 'tsx', 'bench/methods_worker.ts', JSON.stringify({ ...common, method, methodConfig: {}, mode })], peltEnv);
-    const torch = (mode: string) => runJson(python, ['bench/torch_peer.py', JSON.stringify({ ...common, kind: 'method', spec: s, trains, mode, threads })], torchEnv);
+    const pelt = (mode: string) => runJson<Record<string, number>>(process.execPath, ['--import', 'tsx', 'bench/methods_worker.ts', JSON.stringify({ ...common, method, methodConfig: {}, mode })], peltEnv);
+    const torch = (mode: string) => runJson<Record<string, number>>(python, ['bench/torch_peer.py', JSON.stringify({ ...common, kind: 'method', spec: s, trains, mode, threads })], tEnv);
     const ps = pelt('train'), ts = torch('train'), pi = pelt('infer'), ti = torch('infer');
     if (ps.trainable !== ts.trainable) throw new Error(`${shape} ${method}: pelt trains ${ps.trainable} values, PyTorch ${ts.trainable}`);
     rows.push({

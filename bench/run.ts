@@ -1,16 +1,11 @@
 // `npm run bench [-- --json] [-- --quick]`: pelt against PyTorch 1.13 (Debian) in the same run, each
 // case in fresh processes, one after the other. Prints a table (or JSON) of times and their ratio.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import { cpus } from 'node:os';
-import { loadNative, nativeLoadError } from '../src/tensor/backends/native.ts';
-import * as nativeMod from '../src/tensor/backends/native.ts';
+import { loadNative, nativeInfo, nativeLoadError } from '../src/tensor/backends/native.ts';
+import { python, runJson, torchEnv } from './peer.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
-const python = process.env.PELT_TORCH_PYTHON ?? '/usr/bin/python3';
 
 interface Row {
   name: string;
@@ -22,23 +17,11 @@ interface Row {
   extra?: Record<string, number | string>;
 }
 
-function runJson(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Record<string, number | string> {
-  const r = spawnSync(cmd, argv, { cwd: root, env, encoding: 'utf8', maxBuffer: 1 << 24 });
-  const line = r.stdout.trim().split('\n').pop() ?? '';
-  try {
-    return JSON.parse(line);
-  } catch {
-    throw new Error(`${cmd} ${argv.join(' ')} failed (exit ${r.status}):\n${r.stderr}\n${r.stdout}`);
-  }
-}
-
-// OpenBLAS reads OPENBLAS_CORETYPE when loaded; give PyTorch the same core type pelt uses.
-const info = (nativeMod as { nativeInfo?: () => { coretype?: string } }).nativeInfo?.();
-const torchEnv: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(cpus().length) };
-if (info?.coretype) torchEnv.OPENBLAS_CORETYPE = info.coretype;
+const info = nativeInfo();
+const tEnv = torchEnv();
 
 const pelt = (c: object) => runJson(process.execPath, ['--import', 'tsx', 'bench/worker.ts', JSON.stringify(c)], process.env);
-const torch = (c: object) => runJson(python, ['bench/torch_peer.py', JSON.stringify(c)], torchEnv);
+const torch = (c: object) => runJson(python, ['bench/torch_peer.py', JSON.stringify(c)], tEnv);
 
 // The cores' fp32 peak can't be read off a VM (the boost clock is hidden): give it as PELT_PEAK_GFLOPS to
 // get a pelt_vs_peak column (docs/engine.md: two Zen 4 cores here top out near 210 GFLOP/s in sgemm).
@@ -78,7 +61,7 @@ const frozenVsAll = Object.keys(shapes).map((label) => {
   return { shape: label, pelt: lora.pelt_ms / all.pelt_ms, torch: lora.torch_ms / all.torch_ms };
 });
 
-const meta = { peak_gflops: PEAK, date: new Date().toISOString().slice(0, 10), cpus: cpus().length, cpu: cpus()[0]?.model, native: info ?? null, torch_env_coretype: torchEnv.OPENBLAS_CORETYPE ?? null };
+const meta = { peak_gflops: PEAK, date: new Date().toISOString().slice(0, 10), cpus: cpus().length, cpu: cpus()[0]?.model, native: info ?? null, torch_env_coretype: tEnv.OPENBLAS_CORETYPE ?? null };
 if (args.has('--json')) {
   console.log(JSON.stringify({ meta, rows, frozen_vs_all: frozenVsAll }, null, 2));
 } else {
