@@ -12,6 +12,7 @@ import { loadBertFromDir } from '../../src/models/bert/load.ts';
 import type { BertInput } from '../../src/models/bert/model.ts';
 import { attachMethod } from '../../src/methods/index.ts';
 import { nativeAvailable, setBackend, type BackendName } from '../../src/tensor/index.ts';
+import { closeToScale } from '../helpers/close.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const BERT = join(root, 'test/fixtures/bert/random');
@@ -28,16 +29,7 @@ const batch: BertInput = {
   attentionMask: b.attention_mask.flat(), batch: b.input_ids.length, seqLen: b.input_ids[0]!.length,
 };
 
-/** max |got - want| <= atol + rtol * max |want| */
-function close(what: string, got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number): void {
-  assert.equal(got.length, want.length, `${what}: ${got.length} values, expected ${want.length}`);
-  let diff = 0, scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i]! - want[i]!));
-    scale = Math.max(scale, Math.abs(want[i]!));
-  }
-  assert.ok(diff <= atol + rtol * scale, `${what}: max |diff| ${diff.toExponential(3)} > ${atol} + ${rtol} * ${scale.toExponential(3)}`);
-}
+const close = closeToScale;
 
 for (const backend of ['js', 'native'] as BackendName[]) {
   const skip = backend === 'native' && !nativeAvailable() ? 'native backend not built (npm run build:native)' : false;

@@ -12,6 +12,7 @@ import type { BertInput } from '../../src/models/bert/model.ts';
 import { AdamW } from '../../src/optim/adamw.ts';
 import { noDecay } from '../../src/nn/index.ts';
 import { nativeAvailable, noGrad, setBackend, type BackendName } from '../../src/tensor/index.ts';
+import { closeToScale } from '../helpers/close.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const FIXTURES = join(root, 'test/fixtures/bert');
@@ -43,16 +44,7 @@ function batchOf(meta: Fixture['meta']): BertInput {
   };
 }
 
-/** Max |a - b| must be within atol + rtol * max |b| (the tensor's own scale). */
-function close(what: string, got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol = 0): void {
-  assert.equal(got.length, want.length, `${what}: ${got.length} values, expected ${want.length}`);
-  let diff = 0, scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i]! - want[i]!));
-    scale = Math.max(scale, Math.abs(want[i]!));
-  }
-  assert.ok(diff <= atol + rtol * scale, `${what}: max |diff| ${diff.toExponential(3)} > ${atol} + ${rtol} * ${scale.toExponential(3)}`);
-}
+const close = closeToScale;
 
 function get(fx: Fixture, key: string): Float32Array {
   const t = fx.expected.get(key);
