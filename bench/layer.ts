@@ -44,8 +44,9 @@ export class BenchLayer {
     let q = T.linear(x, p.qw!, p.qb!); // [B, T, H]
     let v = T.linear(x, p.vw!, p.vb!); // [B, T, H]
     if (s.loraRank > 0) {
-      q = T.add(q, T.scale(T.linear(T.linear(x, p.qa!), p.qB!), 2)); // + (alpha/r) x A^T B^T
-      v = T.add(v, T.scale(T.linear(T.linear(x, p.va!), p.vB!), 2));
+      // + (alpha/r) x A^T B^T, with alpha/r folded into B as src/methods/lora does ([H, r], not [B, T, H])
+      q = T.add(q, T.linear(T.linear(x, p.qa!), T.scale(p.qB!, 2)));
+      v = T.add(v, T.linear(T.linear(x, p.va!), T.scale(p.vB!, 2)));
     }
     const k = T.linear(x, p.kw!, p.kb!); // [B, T, H]
     const ctx = T.attention(q, k, v, { numHeads: s.heads, mask, dropout: training ? { p: 0.1, rng: this.rng } : null }); // [B, T, H]

@@ -65,8 +65,9 @@ class Layer(torch.nn.Module):
         hs = H // self.nh
         q, k, v = self.q(x), self.k(x), self.v(x)
         if self.lora:
-            q = q + 2.0 * (x @ self.qa.t() @ self.qb.t())
-            v = v + 2.0 * (x @ self.va.t() @ self.vb.t())
+            # alpha/r = 2 folded into B ([H, r]), as pelt's LoRA does, rather than scaling [B, T, H]
+            q = q + F.linear(F.linear(x, self.qa), 2.0 * self.qb)
+            v = v + F.linear(F.linear(x, self.va), 2.0 * self.vb)
         split = lambda t: t.view(B, T, self.nh, hs).permute(0, 2, 1, 3)
         s = split(q) @ split(k).transpose(-1, -2) / math.sqrt(hs) + mask[:, None, None, :]
         p = F.dropout(torch.softmax(s, dim=-1), 0.1, self.training)

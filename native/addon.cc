@@ -64,6 +64,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"crossEntropyForward", CrossEntropyForward},
       {"crossEntropyBackward", CrossEntropyBackward},
       {"bernoulliMask", BernoulliMask},
+      {"dropoutApply", DropoutApply},
       {"sumSquares", SumSquares},
       {"countNonFinite", CountNonFinite},
       {"adamwStep", AdamwStep},

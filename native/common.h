@@ -94,6 +94,7 @@ Napi::Value LayerNormForward(const Napi::CallbackInfo& info);
 Napi::Value LayerNormBackward(const Napi::CallbackInfo& info);
 Napi::Value SoftmaxForward(const Napi::CallbackInfo& info);
 Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info);
+Napi::Value DropoutApply(const Napi::CallbackInfo& info);
 Napi::Value AttentionForward(const Napi::CallbackInfo& info);
 Napi::Value AttentionBackward(const Napi::CallbackInfo& info);
 Napi::Value EmbeddingForward(const Napi::CallbackInfo& info);

@@ -14,6 +14,14 @@ namespace {
 // OpenMP parallel region: it checks omp_in_parallel()).
 constexpr double kSmallGemmFlops = 16.0e6;
 
+// A single product that is small or skinny (LoRA's rank-r factors: [2048, 256] x [256, 8]) runs
+// about 2x faster as one single-threaded cblas_sgemm per core on a slice of its output rows or
+// columns than with OpenBLAS's own threading (bench: 0.17 -> 0.08 ms at 2048x8x256 on 2 cores).
+// Large square-ish products stay with OpenBLAS, which splits them at least as well.
+bool splitsWell(int64_t M, int64_t N, double flops) {
+  return flops >= 1.0e6 && (flops < 32.0e6 || (std::min(M, N) <= 64 && flops < 512.0e6));
+}
+
 struct Operand {
   const char* name;
   F32 buf;
@@ -97,6 +105,27 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
       flops * batch > 2.0e5) {
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t i = 0; i < batch; i++) one(i);
+  } else if (batch == 1 && !noProduct && splitsWell(M, N, flops) && omp_get_max_threads() > 1 &&
+             blasNestsInOpenMP()) {
+    // Slice C along its longer side: rows [r0, r1) read rows of op(A); columns [c0, c1) read
+    // columns of op(B). Column cuts fall on multiples of 16 floats (64-byte lines).
+    const bool byRows = M >= N;
+#pragma omp parallel
+    {
+      const int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
+      const int64_t len = byRows ? M : N, unit = byRows ? 1 : 16;
+      const int64_t chunks = (len + unit - 1) / unit;
+      const int64_t lo = std::min(len, chunks * t / nt * unit), hi = std::min(len, chunks * (t + 1) / nt * unit);
+      if (hi > lo) {
+        const int64_t aOff = byRows ? (tA ? lo : lo * A.ld) : 0;
+        const int64_t bOff = byRows ? 0 : (tB ? lo * B.ld : lo);
+        const int64_t cOff = byRows ? lo * C.ld : lo;
+        cblas_sgemm(CblasRowMajor, ta, tb, static_cast<int>(byRows ? hi - lo : M),
+                    static_cast<int>(byRows ? N : hi - lo), static_cast<int>(K), alpha, pa + A.off + aOff,
+                    static_cast<int>(A.ld), pb + B.off + bOff, static_cast<int>(B.ld), beta,
+                    pc + C.off + cOff, static_cast<int>(C.ld));
+      }
+    }
   } else {
     for (int64_t i = 0; i < batch; i++) one(i);
   }

@@ -247,24 +247,37 @@ test('attention forward/backward: cross lengths, mask, dropout, optional grads',
     const q = randn(B * Tq * H), k = randn(B * Tk * H), v = randn(B * Tk * H);
     const mask = new Float32Array(B * Tk);
     for (let b = 0; b < B; b++) mask[b * Tk + Tk - 1] = -10000; // last key padded
+    // the dropout mask the kernels draw on the fly, written out for an independent reference
     const drop = new Float32Array(B * NH * Tq * Tk);
     js.bernoulliMask(drop, drop.length, 0.8, 1 / 0.8, 99, 0);
-    for (const [m, d] of [[mask, drop], [null, null], [mask, null]] as const) {
+    for (const [m, keep] of [[mask, 0.8], [null, 1], [mask, 1]] as const) {
+      const d = keep < 1;
       const [[pn, on], [pj, oj]] = both([nanFilled(B * NH * Tq * Tk), nanFilled(B * Tq * H)],
-        (kk, [p, o]) => kk.attentionForward(q, k, v, m, d, B, Tq, Tk, NH, HS, scale, p, o));
-      const what = `attention B=${B} Tq=${Tq} Tk=${Tk} NH=${NH} HS=${HS} mask=${!!m} drop=${!!d}`;
+        (kk, [p, o]) => kk.attentionForward(q, k, v, m, keep, 99, B, Tq, Tk, NH, HS, scale, p, o));
+      const what = `attention B=${B} Tq=${Tq} Tk=${Tk} NH=${NH} HS=${HS} mask=${!!m} drop=${d}`;
+      // out = (P * dropMask) V by plain loops, from the probabilities and the explicit mask
+      const ref = new Float64Array(B * Tq * H);
+      for (let b = 0; b < B; b++) for (let h = 0; h < NH; h++) for (let i = 0; i < Tq; i++) for (let c = 0; c < HS; c++) {
+        let acc = 0;
+        for (let j = 0; j < Tk; j++) {
+          const pi = ((b * NH + h) * Tq + i) * Tk + j;
+          acc += pj[pi]! * (d ? drop[pi]! : 1) * v[(b * Tk + j) * H + h * HS + c]!;
+        }
+        ref[(b * Tq + i) * H + h * HS + c] = acc;
+      }
+      close(oj, ref, 2e-5, `${what} out vs (P * mask) V`);
       close(pn, pj, 1e-5, `${what} probs`);
       close(on, oj, 2e-5, `${what} out`);
       const dOut = randn(B * Tq * H);
       const [[dqn, dkn, dvn], [dqj, dkj, dvj]] = both([nanFilled(B * Tq * H), nanFilled(B * Tk * H), nanFilled(B * Tk * H)],
-        (kk, [dq, dk, dv]) => kk.attentionBackward(q, k, v, pj, d, dOut, B, Tq, Tk, NH, HS, scale, dq, dk, dv));
+        (kk, [dq, dk, dv]) => kk.attentionBackward(q, k, v, pj, keep, 99, dOut, B, Tq, Tk, NH, HS, scale, dq, dk, dv));
       close(dqn, dqj, 5e-5, `${what} dq`);
       close(dkn, dkj, 5e-5, `${what} dk`);
       close(dvn, dvj, 2e-5, `${what} dv`);
       // optional gradients: only dv, only dq
-      const [[dv2], [dv2j]] = both([nanFilled(B * Tk * H)], (kk, [dv]) => kk.attentionBackward(q, k, v, pj, d, dOut, B, Tq, Tk, NH, HS, scale, null, null, dv));
+      const [[dv2], [dv2j]] = both([nanFilled(B * Tk * H)], (kk, [dv]) => kk.attentionBackward(q, k, v, pj, keep, 99, dOut, B, Tq, Tk, NH, HS, scale, null, null, dv));
       close(dv2, dv2j, 2e-5, `${what} dv only`);
-      const [[dq2], [dq2j]] = both([nanFilled(B * Tq * H)], (kk, [dq]) => kk.attentionBackward(q, k, v, pj, d, dOut, B, Tq, Tk, NH, HS, scale, dq, null, null));
+      const [[dq2], [dq2j]] = both([nanFilled(B * Tq * H)], (kk, [dq]) => kk.attentionBackward(q, k, v, pj, keep, 99, dOut, B, Tq, Tk, NH, HS, scale, dq, null, null));
       close(dq2, dq2j, 5e-5, `${what} dq only`);
     }
   }
@@ -312,6 +325,23 @@ test('bernoulliMask is bit-identical to the js stream', { skip }, () => {
   for (const [n, keep, scale, seed, offset] of cases) {
     const [[mn], [mj]] = both([nanFilled(n + 2)], (k, [o]) => k.bernoulliMask(o, n, keep, scale, seed, offset));
     same(mn, mj, `bernoulliMask keep=${keep} seed=${seed} offset=${offset}`);
+  }
+});
+
+test('dropoutApply: x * bernoulliMask on both backends, bit for bit; NaN kept; in place', { skip }, () => {
+  for (const [n, keep, seed, offset] of [[1000, 0.9, 0, 0], [100003, 0.1, 4294967295, 7], [4097, 1 / 3, 42, 1e9], [50, 1, 3, 0]] as const) {
+    const x = randn(n, -3, 3);
+    x[1] = NaN;
+    const mask = new Float32Array(n);
+    js.bernoulliMask(mask, n, keep, 1 / keep, seed, offset);
+    const want = x.map((v, i) => v * mask[i]!);
+    const [[on], [oj]] = both([nanFilled(n)], (k, [o]) => k.dropoutApply(x, o, n, keep, seed, offset));
+    same(oj, want, `js dropoutApply keep=${keep}`);
+    same(on, want, `native dropoutApply keep=${keep}`);
+    assert.ok(Number.isNaN(on[1]!), 'NaN * mask stays NaN even where dropped');
+    const inPlace = x.slice();
+    nk.dropoutApply(inPlace, inPlace, n, keep, seed, offset);
+    same(inPlace, want, 'out aliasing x');
   }
 });
 
@@ -370,7 +400,10 @@ test('errors: wrong buffer types, out-of-range ids and labels, short buffers', {
   assert.throws(() => nk.binary(BinOp.Add, f32, 0, [1], f32, 0, [1, 1], f32, [4]), RangeError, 'rank mismatch');
   assert.throws(() => nk.crossEntropyForward(f32, new Int32Array([0, 7]), 2, 4, -100, f32),
     (e: Error) => e instanceof RangeError && /labels\[1\]/.test(e.message));
-  assert.throws(() => nk.attentionForward(f32, f32, f32, null, null, 2, 4, 4, 2, 2, 1, new Float32Array(64), f32), RangeError);
+  assert.throws(() => nk.attentionForward(f32, f32, f32, null, 1, 0, 2, 4, 4, 2, 2, 1, new Float32Array(64), f32), RangeError);
+  assert.throws(() => nk.attentionForward(f32, f32, f32, null, 0, 0, 1, 1, 1, 1, 1, 1, f32, f32), /dropKeep/);
+  assert.throws(() => nk.dropoutApply(f32, f32, 16, 1.5, 0, 0), /keep/);
+  assert.throws(() => nk.dropoutApply(f32, new Float32Array(8), 16, 0.5, 0, 0), RangeError);
   assert.throws(() => nk.fill(f32, 10, 7, 0), RangeError);
   assert.throws(() => nk.fill(f32, 1.5, 2, 0), RangeError, 'non-integer offset');
   assert.throws(() => (nk.sumSquares as (...a: unknown[]) => number)(f32), TypeError, 'missing arguments');

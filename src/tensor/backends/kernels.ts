@@ -111,19 +111,20 @@ export interface Kernels {
    * Fused multi-head attention on [B, T, H] layouts (H = NH * HS), no permute copies:
    *   S[b,h] = scale * Q[b,:,h] @ K[b,:,h]^T + mask[b, :]      [Tq, Tk]
    *   P = softmax(S) (saved to probs [B, NH, Tq, Tk])
-   *   P' = P * dropMask (dropMask [B, NH, Tq, Tk] holding 0 or 1/(1-p); null = no dropout)
+   *   P' = P * dropMask, dropMask[i] = the mask bernoulliMask(.., n = B*NH*Tq*Tk, dropKeep, 1/dropKeep,
+   *        dropSeed, offset 0) would write, drawn on the fly and never stored (dropKeep = 1: no dropout)
    *   out[b,:,h] = P' @ V[b,:,h]                                [Tq, HS]
    * q: [B, Tq, H]; k, v: [B, Tk, H]; mask: additive [B, Tk] or null; out: [B, Tq, H].
    */
-  attentionForward(q: Buf, k: Buf, v: Buf, mask: Buf | null, dropMask: Buf | null,
+  attentionForward(q: Buf, k: Buf, v: Buf, mask: Buf | null, dropKeep: number, dropSeed: number,
     B: number, Tq: number, Tk: number, NH: number, HS: number, scale: number,
     probs: Buf, out: Buf): void;
   /**
-   * Backward of attentionForward; dq, dk, dv are overwritten (each may be null if not needed):
+   * Backward of attentionForward (same dropKeep, dropSeed); dq, dk, dv are overwritten (each may be null):
    *   dP' = dOut @ V^T; dV = P'^T @ dOut; dP = dP' * dropMask;
    *   dS = P * (dP - rowsum(dP * P)); dQ = scale * dS @ K; dK = scale * dS^T @ Q.
    */
-  attentionBackward(q: Buf, k: Buf, v: Buf, probs: Buf, dropMask: Buf | null, dOut: Buf,
+  attentionBackward(q: Buf, k: Buf, v: Buf, probs: Buf, dropKeep: number, dropSeed: number, dOut: Buf,
     B: number, Tq: number, Tk: number, NH: number, HS: number, scale: number,
     dq: Buf | null, dk: Buf | null, dv: Buf | null): void;
 
@@ -151,6 +152,12 @@ export interface Kernels {
    * scale = 1/(1-p)) and Child-Tuning_F (keep = p_F, scale = 1/p_F). seed is a uint32.
    */
   bernoulliMask(out: Buf, n: number, keep: number, scale: number, seed: number, offset: number): void;
+  /**
+   * Dropout without a mask buffer: out[i] = x[i] * (u_i < keep ? 1/keep : 0) for i < n, the mask
+   * bernoulliMask(.., keep, 1/keep, seed, offset) writes, applied on the fly (x * 0 keeps NaN).
+   * The same call on dy gives dropout's backward. keep in (0, 1]; out may alias x.
+   */
+  dropoutApply(x: Buf, out: Buf, n: number, keep: number, seed: number, offset: number): void;
 
   /** sum_i x[i]^2 for i < n, accumulated in float64. */
   sumSquares(x: Buf, n: number): number;

@@ -41,7 +41,7 @@ const KERNEL_NAMES = [
   'gemm', 'binary', 'unary', 'unaryBackward', 'affine', 'axpy', 'fill', 'sumAxis', 'copyStrided',
   'scatterStridedAdd', 'layerNormForward', 'layerNormBackward', 'softmaxForward',
   'softmaxBackward', 'attentionForward', 'attentionBackward', 'embeddingForward',
-  'embeddingBackward', 'crossEntropyForward', 'crossEntropyBackward', 'bernoulliMask',
+  'embeddingBackward', 'crossEntropyForward', 'crossEntropyBackward', 'bernoulliMask', 'dropoutApply',
   'sumSquares', 'countNonFinite', 'adamwStep',
 ] as const satisfies readonly (keyof RawAddon)[];
 
@@ -159,6 +159,7 @@ function load(): NonNullable<typeof state> {
     crossEntropyForward: raw.crossEntropyForward,
     crossEntropyBackward: raw.crossEntropyBackward,
     bernoulliMask: raw.bernoulliMask,
+    dropoutApply: raw.dropoutApply,
     sumSquares: raw.sumSquares,
     countNonFinite: raw.countNonFinite,
     adamwStep: raw.adamwStep,

@@ -37,7 +37,10 @@ function binaryOp(op: BinOp, a: Tensor, b: Tensor): Tensor {
       if (ctx.needs(1)) {
         let g = dy;
         if (op === BinOp.Sub) { g = bufUninit(dy, dy.length); k.affine(dy, -1, 0, g, dy.length); }
-        else if (ctx.needs(0)) g = dy.slice(); // a and b must not share one gradient buffer
+        else if (ctx.needs(0)) { // a and b must not share one gradient buffer: a pooled copy (a residual's two branches)
+          g = bufUninit(dy, dy.length);
+          k.copyStrided(dy, 0, [1], [dy.length], g, 0, false);
+        }
         give(1, b, sb, g);
       }
     } else if (op === BinOp.Mul) {

@@ -47,17 +47,19 @@ export interface DropoutSpec {
   rng: Rng;
 }
 
-/** Keep each value with probability 1-p and scale by 1/(1-p)  =>  dx = dy * mask. Identity when p = 0. */
+/**
+ * Keep each value with probability 1-p and scale by 1/(1-p)  =>  dx = dy * mask. Identity when p = 0.
+ * The mask is bernoulliMask's (one seed from rng per call), drawn on the fly in forward and again in
+ * backward: never stored.
+ */
 export function dropout(x: Tensor, p: number, rng: Rng): Tensor {
   if (!(p >= 0 && p < 1)) fail('usage', `dropout: p must be in [0, 1), got ${p}`);
   if (p === 0) return x;
   const k = kern('dropout', x);
-  const mask = bufUninit(x.data, x.size); // bernoulliMask writes all n
-  k.bernoulliMask(mask, x.size, 1 - p, 1 / (1 - p), rng.nextU32(), 0);
-  const out = emptyUninit(x.shape, x); // binary overwrites
-  const st = contiguousStrides(x.shape);
-  k.binary(BinOp.Mul, x.data, 0, st, mask, 0, st, out.data, x.shape);
-  return record('dropout', out, [x], (dy, ctx) => ctx.put(0, (dx) => k.binary(BinOp.Mul, dy, 0, st, mask, 0, st, dx, x.shape)));
+  const keep = 1 - p, seed = rng.nextU32();
+  const out = emptyUninit(x.shape, x); // dropoutApply overwrites
+  k.dropoutApply(x.data, out.data, x.size, keep, seed, 0);
+  return record('dropout', out, [x], (dy, ctx) => ctx.put(0, (dx) => k.dropoutApply(dy, dx, x.size, keep, seed, 0)));
 }
 
 export interface AttentionOptions {
@@ -85,22 +87,20 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const K = kern('attention', q, k, v, mask);
   const HS = H / NH;
   const scale = opts.scale ?? 1 / Math.sqrt(HS);
-  // attentionForward writes probs and out in full; bernoulliMask writes all of drop
+  // attentionForward writes probs and out in full
   const probs = bufUninit(q.data, B * NH * Tq * Tk);
-  let drop: Float32Array | Float64Array | null = null;
   const dp = opts.dropout;
-  if (dp && dp.p > 0) {
-    drop = bufUninit(q.data, probs.length);
-    K.bernoulliMask(drop, drop.length, 1 - dp.p, 1 / (1 - dp.p), dp.rng.nextU32(), 0);
-  }
+  if (dp && !(dp.p >= 0 && dp.p < 1)) fail('usage', `attention: dropout p must be in [0, 1), got ${dp.p}`);
+  // the dropout mask on the probabilities is drawn inside the kernels (forward and backward), never stored
+  const keep = dp && dp.p > 0 ? 1 - dp.p : 1, seed = keep < 1 ? dp!.rng.nextU32() : 0;
   const out = emptyUninit([B, Tq, H], q);
-  K.attentionForward(q.data, k.data, v.data, mask ? mask.data : null, drop, B, Tq, Tk, NH, HS, scale, probs, out.data);
+  K.attentionForward(q.data, k.data, v.data, mask ? mask.data : null, keep, seed, B, Tq, Tk, NH, HS, scale, probs, out.data);
   return record('attention', out, [q, k, v, mask], (dy, ctx) => {
     // attentionBackward overwrites dq, dk, dv
     const dq = ctx.needs(0) ? bufUninit(dy, q.size) : null;
     const dk = ctx.needs(1) ? bufUninit(dy, k.size) : null;
     const dv = ctx.needs(2) ? bufUninit(dy, v.size) : null;
-    K.attentionBackward(q.data, k.data, v.data, probs, drop, dy, B, Tq, Tk, NH, HS, scale, dq, dk, dv);
+    K.attentionBackward(q.data, k.data, v.data, probs, keep, seed, dy, B, Tq, Tk, NH, HS, scale, dq, dk, dv);
     if (dq) ctx.pass(0, dq);
     if (dk) ctx.pass(1, dk);
     if (dv) ctx.pass(2, dv);

@@ -8,12 +8,12 @@ import { sumAxis, copyStrided, scatterStridedAdd } from './layout.ts';
 import { layerNormForward, layerNormBackward, softmaxForward, softmaxBackward } from './norm.ts';
 import { attentionForward, attentionBackward } from './attention.ts';
 import { embeddingForward, embeddingBackward, crossEntropyForward, crossEntropyBackward } from './loss.ts';
-import { bernoulliMask, sumSquares, countNonFinite, adamwStep } from './misc.ts';
+import { bernoulliMask, dropoutApply, sumSquares, countNonFinite, adamwStep } from './misc.ts';
 
 export const jsKernels: Kernels = {
   name: 'js',
   gemm, binary, unary, unaryBackward, affine, axpy, fill, sumAxis, copyStrided, scatterStridedAdd,
   layerNormForward, layerNormBackward, softmaxForward, softmaxBackward, attentionForward, attentionBackward,
   embeddingForward, embeddingBackward, crossEntropyForward, crossEntropyBackward,
-  bernoulliMask, sumSquares, countNonFinite, adamwStep,
+  bernoulliMask, dropoutApply, sumSquares, countNonFinite, adamwStep,
 };

@@ -20,6 +20,13 @@ export function bernoulliMask(out: Buf, n: number, keep: number, scale: number, 
   for (let i = 0; i < n; i++) out[i] = uniformAt(i + offset, seed >>> 0) < keep ? scale : 0;
 }
 
+export function dropoutApply(x: Buf, out: Buf, n: number, keep: number, seed: number, offset: number): void {
+  if (!(keep > 0 && keep <= 1)) throw new RangeError(`dropoutApply: keep must be in (0, 1], got ${keep}`);
+  // the mask value as bernoulliMask stores it (float32 in a Float32Array), so both backends agree bit for bit
+  const scale = out instanceof Float32Array ? Math.fround(1 / keep) : 1 / keep;
+  for (let i = 0; i < n; i++) out[i] = x[i]! * (uniformAt(i + offset, seed >>> 0) < keep ? scale : 0);
+}
+
 export function sumSquares(x: Buf, n: number): number {
   let s = 0;
   for (let i = 0; i < n; i++) s += x[i]! * x[i]!;
