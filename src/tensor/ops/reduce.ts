@@ -1,7 +1,7 @@
 // Sums and means over axes.
 import { record } from '../autograd.ts';
 import { Tensor } from '../tensor.ts';
-import { kern, empty, contiguousStrides, normAxis } from './util.ts';
+import { kern, empty, emptyUninit, contiguousStrides, normAxis } from './util.ts';
 import { affine } from './elementwise.ts';
 
 function reduceAxes(op: string, x: Tensor, axes?: number | readonly number[]): boolean[] {
@@ -17,9 +17,19 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepdim = fals
   const red = reduceAxes('sum', x, axes);
   const kept = x.shape.map((d, i) => (red[i] ? 1 : d));
   const ks = contiguousStrides(kept).map((s, i) => (red[i] ? 0 : s));
-  // zeroed: the sum is a scatter-add into out
-  const out = empty(keepdim ? kept : x.shape.filter((_, i) => !red[i]), x);
-  k.scatterStridedAdd(x.data, 0, x.shape, out.data, 0, ks);
+  const outShape = keepdim ? kept : x.shape.filter((_, i) => !red[i]);
+  const first = red.indexOf(true), last = red.lastIndexOf(true);
+  let out: Tensor;
+  if (first < 0 || red.slice(first, last + 1).every(Boolean)) {
+    // one contiguous run of summed axes: x is [outer, reduce, inner], a parallel sumAxis (which overwrites out)
+    const prod = (a: number, b: number) => x.shape.slice(a, b).reduce((n, d) => n * d, 1);
+    out = emptyUninit(outShape, x);
+    if (first < 0) k.sumAxis(x.data, x.size, 1, 1, out.data, false);
+    else k.sumAxis(x.data, prod(0, first), prod(first, last + 1), prod(last + 1, x.ndim), out.data, false);
+  } else {
+    out = empty(outShape, x); // zeroed: the sum is a scatter-add into out
+    k.scatterStridedAdd(x.data, 0, x.shape, out.data, 0, ks);
+  }
   return record('sum', out, [x], (dy, ctx) => {
     ctx.acc(0, (buf, accumulate) => k.copyStrided(dy, 0, ks, x.shape, buf, 0, accumulate));
   });
