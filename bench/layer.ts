@@ -41,12 +41,15 @@ export class BenchLayer {
   forward(x: Tensor, mask: Tensor, training: boolean): Tensor {
     const p = this.params, s = this.s;
     const drop = (t: Tensor) => (training ? T.dropout(t, 0.1, this.rng) : t);
-    let q = T.linear(x, p.qw!, p.qb!); // [B, T, H]
-    let v = T.linear(x, p.vw!, p.vb!); // [B, T, H]
-    if (s.loraRank > 0) {
-      // + (alpha/r) x A^T B^T, with alpha/r folded into B as src/methods/lora does ([H, r], not [B, T, H])
-      q = T.add(q, T.linear(T.linear(x, p.qa!), T.scale(p.qB!, 2)));
-      v = T.add(v, T.linear(T.linear(x, p.va!), T.scale(p.vB!, 2)));
+    let q: Tensor, v: Tensor; // [B, T, H]
+    if (s.loraRank === 0) {
+      q = T.linear(x, p.qw!, p.qb!);
+      v = T.linear(x, p.vw!, p.vb!);
+    } else {
+      // x W^T + b + (alpha/r) x A^T B^T, as src/methods/lora computes it for this many tokens: one product
+      // through W + (alpha/r) B A, gradients for A and B in factored form (T.linearLowRank)
+      q = T.linearLowRank(x, p.qw!, p.qb!, p.qa!, p.qB!, 2);
+      v = T.linearLowRank(x, p.vw!, p.vb!, p.va!, p.vB!, 2);
     }
     const k = T.linear(x, p.kw!, p.kb!); // [B, T, H]
     const ctx = T.attention(q, k, v, { numHeads: s.heads, mask, dropout: training ? { p: 0.1, rng: this.rng } : null }); // [B, T, H]

@@ -41,10 +41,31 @@ def numpy_sgemm(c):
     return {"ms": ms, "best_ms": best, "gflops": 2 * m * n * k / best / 1e6}
 
 
+class LowRankLinear(torch.autograd.Function):
+    """y = x (W + s B A)^T + b through the merged weight, A and B's gradients in factored form: the same
+    algorithm as pelt's T.linearLowRank (W, b frozen), so both sides of the LoRA case do the same work."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, a, bb, s):
+        w_eff = torch.addmm(w, bb, a, alpha=s)
+        ctx.save_for_backward(x, w_eff, a, bb)
+        ctx.s = s
+        return F.linear(x, w_eff, b)
+
+    @staticmethod
+    def backward(ctx, dy):
+        x, w_eff, a, bb = ctx.saved_tensors
+        x2, dy2 = x.reshape(-1, x.shape[-1]), dy.reshape(-1, dy.shape[-1])
+        dx = dy @ w_eff if ctx.needs_input_grad[0] else None
+        da = ctx.s * (dy2 @ bb).t() @ x2  # [r, in]
+        db = ctx.s * dy2.t() @ (x2 @ a.t())  # [out, r]
+        return dx, None, None, da, db, None
+
+
 class Layer(torch.nn.Module):
     """One BERT encoder layer (post-LN), as Hugging Face computes it, with an optional LoRA pair on q and v."""
 
-    def __init__(self, h, nh, ffn, lora_rank):
+    def __init__(self, h, nh, ffn, lora_rank, lora_form="merged"):
         super().__init__()
         self.h, self.nh = h, nh
         self.q, self.k, self.v = torch.nn.Linear(h, h), torch.nn.Linear(h, h), torch.nn.Linear(h, h)
@@ -53,7 +74,7 @@ class Layer(torch.nn.Module):
         self.i = torch.nn.Linear(h, ffn)
         self.o2 = torch.nn.Linear(ffn, h)
         self.ln2 = torch.nn.LayerNorm(h, eps=1e-12)
-        self.lora = lora_rank > 0
+        self.lora = lora_form if lora_rank > 0 else None
         if self.lora:
             self.qa = torch.nn.Parameter(torch.randn(lora_rank, h) * 0.02)
             self.qb = torch.nn.Parameter(torch.zeros(h, lora_rank))
@@ -63,11 +84,15 @@ class Layer(torch.nn.Module):
     def forward(self, x, mask):
         B, T, H = x.shape
         hs = H // self.nh
-        q, k, v = self.q(x), self.k(x), self.v(x)
-        if self.lora:
-            # alpha/r = 2 folded into B ([H, r]), as pelt's LoRA does, rather than scaling [B, T, H]
-            q = q + F.linear(F.linear(x, self.qa), 2.0 * self.qb)
-            v = v + F.linear(F.linear(x, self.va), 2.0 * self.vb)
+        k = self.k(x)
+        if self.lora == "merged":  # as pelt: one product through W + 2 B A
+            q = LowRankLinear.apply(x, self.q.weight, self.q.bias, self.qa, self.qb, 2.0)
+            v = LowRankLinear.apply(x, self.v.weight, self.v.bias, self.va, self.vb, 2.0)
+        elif self.lora:  # as PEFT: x A^T B^T added to the frozen projection, alpha/r = 2 folded into B
+            q = self.q(x) + F.linear(F.linear(x, self.qa), 2.0 * self.qb)
+            v = self.v(x) + F.linear(F.linear(x, self.va), 2.0 * self.vb)
+        else:
+            q, v = self.q(x), self.v(x)
         split = lambda t: t.view(B, T, self.nh, hs).permute(0, 2, 1, 3)
         s = split(q) @ split(k).transpose(-1, -2) / math.sqrt(hs) + mask[:, None, None, :]
         p = F.dropout(torch.softmax(s, dim=-1), 0.1, self.training)
@@ -79,7 +104,7 @@ class Layer(torch.nn.Module):
 def layer_step(c):
     torch.manual_seed(0)
     B, T, H, NH, FFN = c["batch"], c["seq"], c["hidden"], c["heads"], c["ffn"]
-    layer = Layer(H, NH, FFN, c["lora_rank"])
+    layer = Layer(H, NH, FFN, c["lora_rank"], c.get("lora_form", "merged"))
     if c["lora_rank"] > 0:
         for n, p in layer.named_parameters():
             p.requires_grad = n in ("qa", "qb", "va", "vb")
@@ -186,4 +211,5 @@ def main():
     print(json.dumps(r))
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -16,6 +16,9 @@ import { fail } from '../util/errors.ts';
 export const PROJECTIONS = ['query', 'key', 'value', 'attention.output.dense', 'intermediate.dense', 'output.dense'] as const;
 export type ProjectionName = (typeof PROJECTIONS)[number];
 
+/** A projection hook: x [..., in] and the layer's Linear -> [..., out]. */
+export type ProjectionHook = (x: Tensor, base: Linear, ctx: LayerContext) => Tensor;
+
 /** What every hook of one layer sees besides its own tensors. */
 export interface LayerContext {
   /** Layer number, 0-based. */
@@ -37,10 +40,12 @@ export interface LayerHooks {
    */
   prefix?: (ctx: LayerContext) => { key: Tensor; value: Tensor } | null;
   /**
-   * LoRA and friends: y [..., out] = x W^T + b as the layer computed it, from x [..., in]; return
-   * y + delta(x), e.g. y + (alpha/r) x A^T B^T, or y + G_L x A^T B^T.
+   * LoRA and friends: compute the projection of x [..., in] in place of the layer. `base` is the layer's
+   * Linear (W [out, in], b [out]); base.forward(x) is what the layer would compute, y = x W^T + b.
+   * Return y + delta(x), e.g. y + (alpha/r) x A^T B^T or y + G_L x A^T B^T, in whatever way is cheapest
+   * (LoRA: one product through W + (alpha/r) B A when that costs less, T.linearLowRank).
    */
-  projection?: Partial<Record<ProjectionName, (x: Tensor, y: Tensor, ctx: LayerContext) => Tensor>>;
+  projection?: Partial<Record<ProjectionName, ProjectionHook>>;
   /**
    * Houlsby placement: h_A [B, T, H] is the attention output after its dense and dropout, before the
    * residual and LayerNorm. Return the attention block's output h_att; without this hook
@@ -83,10 +88,10 @@ export interface HookableEncoder {
   readonly numHeads: number;
 }
 
-/** y, or what the layer's hook for `name` makes of it. */
-export function project(hooks: LayerHooks | null, name: ProjectionName, x: Tensor, y: Tensor, ctx: LayerContext | null): Tensor {
-  const wrap = hooks?.projection?.[name];
-  return wrap ? wrap(x, y, ctx!) : y;
+/** base.forward(x), or what the layer's hook for `name` computes instead. */
+export function project(hooks: LayerHooks | null, name: ProjectionName, x: Tensor, base: Linear, ctx: LayerContext | null): Tensor {
+  const hook = hooks?.projection?.[name];
+  return hook ? hook(x, base, ctx!) : base.forward(x);
 }
 
 /**

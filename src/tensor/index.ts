@@ -7,5 +7,6 @@ export * from './ops/elementwise.ts';
 export * from './ops/shape.ts';
 export * from './ops/reduce.ts';
 export * from './ops/matmul.ts';
+export * from './ops/lowrank.ts';
 export * from './ops/nn.ts';
 export * from './ops/loss.ts';

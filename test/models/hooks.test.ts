@@ -8,7 +8,7 @@ import { loadBertFromDir } from '../../src/models/bert/load.ts';
 import type { BertInput, BertModel } from '../../src/models/bert/model.ts';
 import { addLayerHooks, PROJECTIONS, type LayerContext, type LayerHooks } from '../../src/models/hooks.ts';
 import { Tensor, add, noGrad, sum, zeros } from '../../src/tensor/index.ts';
-import { normal_ } from '../../src/nn/index.ts';
+import { normal_, type Linear } from '../../src/nn/index.ts';
 import { PeltError } from '../../src/util/errors.ts';
 import { Rng } from '../../src/util/rng.ts';
 
@@ -43,7 +43,7 @@ test('an unhooked model has null hooks; identity hooks in every slot give bit-id
   for (const layer of m.layers) {
     layer.hooks = {
       prefix: () => null,
-      projection: Object.fromEntries(PROJECTIONS.map((p) => [p, (_x: Tensor, y: Tensor) => y])),
+      projection: Object.fromEntries(PROJECTIONS.map((p) => [p, (x: Tensor, base: Linear) => base.forward(x)])),
       attentionOutput: (hA, hIn, ln) => ln(add(hA, hIn)),
       ffnOutput: (hF, hAtt, ln) => ln(add(hF, hAtt)),
     };
@@ -61,7 +61,9 @@ test('each hook sees the tensors the spec names: h_in, projection inputs, h_A, h
   const ins: Tensor[] = [];
   for (const layer of m.layers) {
     layer.hooks = {
-      projection: Object.fromEntries(PROJECTIONS.map((p) => [p, (x: Tensor, y: Tensor, ctx: LayerContext) => {
+      projection: Object.fromEntries(PROJECTIONS.map((p) => [p, (x: Tensor, base: Linear, ctx: LayerContext) => {
+        assert.equal(base, layer.projection(p), `${p}: the hook gets the layer's own Linear`);
+        const y = base.forward(x);
         log.push(`${ctx.index} ${p} ${x.shape} -> ${y.shape}`);
         return y;
       }])),
@@ -161,7 +163,7 @@ test('layer.projection(name) is the Linear each projection hook wraps', () => {
 
 test('addLayerHooks merges methods and refuses a slot another method holds', () => {
   const layer: { hooks: LayerHooks | null } = { hooks: null };
-  const y = (_x: Tensor, v: Tensor) => v;
+  const y = (x: Tensor, base: Linear) => base.forward(x);
   addLayerHooks(layer, { projection: { query: y, value: y } }, 'lora');
   addLayerHooks(layer, { prefix: () => null, ffnOutput: (hF) => hF }, 'unipelt');
   assert.deepEqual(Object.keys(layer.hooks!.projection!), ['query', 'value']);

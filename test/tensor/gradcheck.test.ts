@@ -81,6 +81,12 @@ add('linear with bias', ins(L([5, 4]), L([3, 4]), L([3])), (x, w, b) => T.linear
 add('linear without bias, 3-D input', ins(L([2, 3, 4]), L([6, 4])), (x, w) => T.linear(x!, w!));
 add('linear frozen weight', ins(L([2, 3, 4]), L([5, 4], undefined, false), L([5])), (x, w, b) => T.linear(x!, w!, b!));
 add('linear frozen input', ins(L([3, 4], undefined, false), L([5, 4]), L([5])), (x, w, b) => T.linear(x!, w!, b!));
+add('linearLowRank: every input trains, 3-D input', ins(L([2, 3, 6]), L([5, 6]), L([5]), L([2, 6]), L([5, 2])),
+  (x, w, b, a, bb) => T.linearLowRank(x!, w!, b!, a!, bb!, 1.5));
+add('linearLowRank: frozen x, W and b (LoRA)', ins(L([4, 6], undefined, false), L([5, 6], undefined, false), L([5], undefined, false), L([3, 6]), L([5, 3])),
+  (x, w, b, a, bb) => T.linearLowRank(x!, w!, b!, a!, bb!, 2));
+add('linearLowRank: no bias, only x and B train', ins(L([3, 6]), L([4, 6], undefined, false), L([2, 6], undefined, false), L([4, 2])),
+  (x, w, a, bb) => T.linearLowRank(x!, w!, null, a!, bb!, -0.5));
 for (const transA of [false, true]) {
   for (const transB of [false, true]) {
     const [M, K, N] = [3, 4, 5];

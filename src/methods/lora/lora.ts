@@ -4,9 +4,9 @@
 // A [r, in] kaiming-uniform(a = sqrt(5)), B [out, r] zeros, so the model is unchanged at init.
 // Parameters sit under the projection: "...attention.self.query.lora.A" / ".lora.B".
 
-import { Tensor, add, dropout, linear, matmul, mul, noGrad, scale, zeros } from '../../tensor/index.ts';
+import { Tensor, add, dropout, linear, linearLowRank, matmul, mul, noGrad, scale, zeros } from '../../tensor/index.ts';
 import { Module, kaimingUniformA5_ } from '../../nn/index.ts';
-import { addLayerHooks, type LayerContext, type ProjectionName } from '../../models/hooks.ts';
+import { addLayerHooks, type ProjectionHook, type ProjectionName } from '../../models/hooks.ts';
 import { fail } from '../../util/errors.ts';
 import type { Rng } from '../../util/rng.ts';
 import { addChild, linearWeight, moduleAt, projectionPath, removeChild, type GateFn, type Site } from '../common.ts';
@@ -57,7 +57,7 @@ export function attachLora(site: Site, config: LoraConfig, rng: Rng, opts: LoraP
   let merged = false;
   const dropRng = rng.fork();
   site.layers.forEach((layerModule, i) => {
-    const projection: Partial<Record<ProjectionName, (x: Tensor, y: Tensor, ctx: LayerContext) => Tensor>> = {};
+    const projection: Partial<Record<ProjectionName, ProjectionHook>> = {};
     for (const target of config.targets) {
       const lin = moduleAt(layerModule, projectionPath(target));
       const weight = linearWeight(lin, `${site.layerPaths[i]}.${projectionPath(target)}`);
@@ -66,11 +66,16 @@ export function attachLora(site: Site, config: LoraConfig, rng: Rng, opts: LoraP
       addChild(lin, 'lora', lora, 'lora');
       const gate = opts.gate?.(i, target, lin) ?? null;
       sites.push({ layer: i, target, projection: lin, weight, lora, gated: gate !== null, saved: null });
-      projection[target] = (x, y, ctx) => {
-        if (merged) return y;
-        const xin = lora.training && config.dropout > 0 ? dropout(x, config.dropout, dropRng) : x; // [..., in]
-        if (gate) return add(y, mul(lora.delta(xin), gate(ctx.hIn, ctx))); // y + G_L x A^T B^T: [B, T, out] * [B, 1, 1]
-        return add(y, lora.delta(xin, s)); // y + (alpha/r) x A^T B^T: [B, T, out]
+      projection[target] = (x, base, ctx) => {
+        if (merged) return base.forward(x); // W already holds W + (alpha/r) B A
+        const dropped = lora.training && config.dropout > 0;
+        const xin = dropped ? dropout(x, config.dropout, dropRng) : x; // [..., in]
+        if (gate) return add(base.forward(x), mul(lora.delta(xin), gate(ctx.hIn, ctx))); // y + G_L x A^T B^T: [B, T, out] * [B, 1, 1]
+        // y + (alpha/r) x A^T B^T: [B, T, out]. With one input for both terms and enough tokens, one product
+        // through W + (alpha/r) B A (out*in*r to form) is cheaper than x A^T, then B^T, then an add.
+        const tokens = x.size / inF;
+        if (!dropped && tokens * (inF + out) >= inF * out) return linearLowRank(x, base.weight, base.bias ?? null, lora.A, lora.B, s);
+        return add(base.forward(x), lora.delta(xin, s));
       };
     }
     addLayerHooks(site.encoder.layers[i]!, { projection }, 'lora');

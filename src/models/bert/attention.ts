@@ -24,9 +24,9 @@ export class BertSelfAttention extends Module {
 
   /** h [B, T, H], additive mask [B, T] or null  ->  context [B, T, H] */
   forward(h: Tensor, mask: Tensor | null, hooks: LayerHooks | null, ctx: LayerContext | null): Tensor {
-    const q = project(hooks, 'query', h, this.query.forward(h), ctx); // [B, T, H]
-    let k = project(hooks, 'key', h, this.key.forward(h), ctx); // [B, T, H]
-    let v = project(hooks, 'value', h, this.value.forward(h), ctx); // [B, T, H]
+    const q = project(hooks, 'query', h, this.query, ctx); // [B, T, H]
+    let k = project(hooks, 'key', h, this.key, ctx); // [B, T, H]
+    let v = project(hooks, 'value', h, this.value, ctx); // [B, T, H]
     const prefix = hooks?.prefix?.(ctx!);
     if (prefix) {
       const [B, T] = h.shape as [number, number];
@@ -67,7 +67,7 @@ export class BertAttention extends Module {
   forward(hIn: Tensor, mask: Tensor | null, hooks: LayerHooks | null, ctx: LayerContext | null): Tensor {
     const c = this.self.forward(hIn, mask, hooks, ctx); // [B, T, H]
     const out = this.output;
-    const hA = out.dropout.forward(project(hooks, 'attention.output.dense', c, out.dense.forward(c), ctx)); // [B, T, H]
+    const hA = out.dropout.forward(project(hooks, 'attention.output.dense', c, out.dense, ctx)); // [B, T, H]
     const ln = (x: Tensor) => out.LayerNorm.forward(x); // [B, T, H] -> [B, T, H]
     return hooks?.attentionOutput ? hooks.attentionOutput(hA, hIn, ln, ctx!) : ln(add(hA, hIn)); // [B, T, H]
   }

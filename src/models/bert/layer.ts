@@ -57,8 +57,8 @@ export class BertLayer extends Module implements HookableLayer {
     const ctx: LayerContext | null = hooks ? { index: this._index, hIn, tokenMask } : null;
     const hAtt = this.attention.forward(hIn, mask, hooks, ctx); // [B, T, H]
     const d1 = this.intermediate.dense, d2 = this.output.dense;
-    const hI = gelu(project(hooks, 'intermediate.dense', hAtt, d1.forward(hAtt), ctx)); // [B, T, H] -> [B, T, I]
-    const hF = this.output.dropout.forward(project(hooks, 'output.dense', hI, d2.forward(hI), ctx)); // [B, T, I] -> [B, T, H]
+    const hI = gelu(project(hooks, 'intermediate.dense', hAtt, d1, ctx)); // [B, T, H] -> [B, T, I]
+    const hF = this.output.dropout.forward(project(hooks, 'output.dense', hI, d2, ctx)); // [B, T, I] -> [B, T, H]
     const ln = (x: Tensor) => this.output.LayerNorm.forward(x); // [B, T, H] -> [B, T, H]
     return hooks?.ffnOutput ? hooks.ffnOutput(hF, hAtt, ln, ctx!) : ln(add(hF, hAtt)); // [B, T, H]
   }
