@@ -27,3 +27,18 @@ export function torchEnv(threads = cpus().length): NodeJS.ProcessEnv {
   if (coretype) env.OPENBLAS_CORETYPE = coretype;
   return env;
 }
+
+/** The least disturbed of several runs of one case: contention on a shared machine only slows a run down. */
+export function fastest<T extends Record<string, unknown>>(runs: T[], key = 'ms'): T {
+  if (runs.length === 0) throw new Error('fastest: no runs');
+  return runs.reduce((a, b) => (Number(b[key]) < Number(a[key]) ? b : a));
+}
+
+/** `--rounds N` from argv (whole number >= 1), else the default. */
+export function roundsArg(argv: string[], fallback: number): number {
+  const at = argv.indexOf('--rounds');
+  if (at < 0) return fallback;
+  const n = Number(argv[at + 1]);
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`--rounds takes a whole number >= 1, got ${argv[at + 1]}`);
+  return n;
+}

@@ -4,14 +4,12 @@
 // round down, so the least disturbed round is the fairest reading of both. Prints a table (or JSON).
 import { cpus } from 'node:os';
 import { loadNative, nativeInfo, nativeLoadError } from '../src/tensor/backends/native.ts';
-import { python, runJson, torchEnv } from './peer.ts';
+import { fastest, python, roundsArg, runJson, torchEnv } from './peer.ts';
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
 const quick = args.has('--quick');
-const roundsAt = argv.indexOf('--rounds');
-const rounds = roundsAt >= 0 ? Number(argv[roundsAt + 1]) : quick ? 1 : 3;
-if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds takes a whole number >= 1, got ${argv[roundsAt + 1]}`);
+const rounds = roundsArg(argv, quick ? 1 : 3);
 
 interface Row {
   name: string;
@@ -29,7 +27,6 @@ const tEnv = torchEnv();
 type Result = Record<string, number | string>;
 const peltOnce = (c: object) => runJson(process.execPath, ['--import', 'tsx', 'bench/worker.ts', JSON.stringify(c)], process.env);
 const torchOnce = (c: object) => runJson(python, ['bench/torch_peer.py', JSON.stringify(c)], tEnv);
-const fastest = (rs: Result[]) => rs.reduce((a, b) => (+b.ms! < +a.ms! ? b : a));
 
 // The cores' fp32 peak can't be read off a VM (the boost clock is hidden): give it as PELT_PEAK_GFLOPS to
 // get a pelt_vs_peak column (docs/engine.md: two Zen 4 cores here top out near 210 GFLOP/s in sgemm).
