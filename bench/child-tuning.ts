@@ -7,8 +7,7 @@
 //     (bench/torch_fisher.py).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import * as T from '../src/tensor/index.ts';
 import { AdamW } from '../src/optim/adamw.ts';
 import { clipGradNorm } from '../src/optim/clip.ts';

@@ -4,8 +4,7 @@
 // Both sides read the same pre-tokenized batches (pelt's tokenizer; its time is reported apart).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Batcher } from '../src/data/batches.ts';
 import { readTsv, column } from '../src/data/tsv.ts';
 import { BertTokenizer } from '../src/tokenizers/bert.ts';

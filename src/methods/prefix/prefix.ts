@@ -7,7 +7,7 @@
 // (heads side by side). Each layer prepends G_P * prefix to its keys and values; G_P = 1 ungated.
 // The generator runs once per forward (it does not depend on the input) and is batch-broadcast.
 
-import { Tensor, full, linear, mul, reshape, split, tanh, zeros, noGrad } from '../../tensor/index.ts';
+import { Tensor, full, mul, reshape, split, tanh, zeros, noGrad } from '../../tensor/index.ts';
 import { Module, Linear, normal_ } from '../../nn/index.ts';
 import { addLayerHooks, type ForwardInfo, type LayerContext } from '../../models/hooks.ts';
 import type { Rng } from '../../util/rng.ts';

@@ -1,11 +1,10 @@
 // Fused neural-network ops with hand-written backward passes.
-import { BinOp } from '../backends/kernels.ts';
 import { record } from '../autograd.ts';
 import { Tensor } from '../tensor.ts';
 import type { Rng } from '../../util/rng.ts';
 import { fail } from '../../util/errors.ts';
 import { assertShape, fmt } from '../../util/assert.ts';
-import { kern, emptyUninit, bufUninit, contiguousStrides } from './util.ts';
+import { kern, emptyUninit, bufUninit } from './util.ts';
 import { add } from './elementwise.ts';
 
 /**
