@@ -6,6 +6,7 @@
 import { BinOp, type Buf } from '../tensor/backends/kernels.ts';
 import { Tensor, alloc } from '../tensor/tensor.ts';
 import { kernelsFor } from '../tensor/backend.ts';
+import { releaseGrad } from '../tensor/autograd.ts';
 import { fail } from '../util/errors.ts';
 
 export interface ParamGroup {
@@ -121,8 +122,13 @@ export class AdamW {
     p.set(out);
   }
 
+  /**
+   * Clears every parameter's gradient (p.grad = null, as torch's set_to_none). The buffers are kept
+   * for the next backward to overwrite (releaseGrad), so a gradient tensor read before this call
+   * changes with the next backward: copy it to keep it.
+   */
   zeroGrad(): void {
-    for (const p of this.params()) p.grad = null;
+    for (const p of this.params()) releaseGrad(p);
   }
 
   /** Moments by parameter, for checkpoints. */

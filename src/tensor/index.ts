@@ -1,6 +1,6 @@
 // The tensor engine's public surface.
 export { Tensor, zeros, full, tensor, param, alloc, type DType } from './tensor.ts';
-export { noGrad, isGradEnabled, setCheckFinite, record, type GradCtx, type BackwardFn } from './autograd.ts';
+export { noGrad, isGradEnabled, setCheckFinite, record, releaseGrad, type GradCtx, type BackwardFn } from './autograd.ts';
 export { scope, keep, setPoolPoison, clearPool, poolStats, inScope } from './pool.ts';
 export { setBackend, backendName, nativeAvailable, activeKernels, kernelsFor, type BackendName } from './backend.ts';
 export * from './ops/elementwise.ts';

@@ -52,6 +52,35 @@ describe('autograd', () => {
     assert.ok(x.grad!.data.every((v) => v === 0));
   });
 
+  test('releaseGrad: the next backward refills the same buffer with exactly a fresh gradient', () => {
+    const rng = new Rng(4);
+    const xs = [leaf64(rng, [4, 5]), leaf64(rng, [6, 5]), leaf64(rng, [6]), leaf64(rng, [6])];
+    const [x, w, g, b] = xs as [Tensor, Tensor, Tensor, Tensor];
+    lossOf(x, w, g, b).backward();
+    const first = xs.map((t) => Float64Array.from(t.grad!.data));
+    const buffers = xs.map((t) => t.grad!.data);
+    for (const t of xs) t.grad!.data.fill(Number.NaN); // stale contents must not leak into the next gradient
+    xs.forEach((t) => T.releaseGrad(t));
+    assert.ok(xs.every((t) => t.grad === null), 'released: grad is null, as after zeroGrad');
+    lossOf(x, w, g, b).backward();
+    xs.forEach((t, i) => {
+      assert.equal(t.grad!.data, buffers[i], `input ${i}: its released buffer is reused`);
+      assertClose(t.grad!.data, first[i]!, EXACT, `input ${i}: overwritten, not accumulated`);
+    });
+    lossOf(x, w, g, b).backward(); // without a release, gradients still accumulate
+    xs.forEach((t, i) => assertClose(t.grad!.data, first[i]!.map((v) => 2 * v), { atol: 1e-12, rtol: 1e-12 }, `input ${i} accumulated`));
+    // an embedding's gradient (a scatter-add into a zeroed buffer) and a passed-through one (add)
+    const e = T.tensor([1, 2, 3, 4, 5, 6], [3, 2], 'float64', true), y = T.tensor([1, 1], [2], 'float64', true);
+    const run = () => T.sum(T.mul(T.add(T.embedding(e, Int32Array.from([2, 2]), [2]), y), T.tensor([3, 5, 7, 11], [2, 2], 'float64'))).backward();
+    run();
+    const eWant = Array.from(e.grad!.data), yWant = Array.from(y.grad!.data);
+    e.grad!.data.fill(9); y.grad!.data.fill(9);
+    T.releaseGrad(e); T.releaseGrad(y);
+    run();
+    assert.deepEqual(Array.from(e.grad!.data), eWant);
+    assert.deepEqual(Array.from(y.grad!.data), yWant);
+  });
+
   test('a leaf gradient never aliases another buffer', () => {
     const x = T.tensor([1, 2, 3], [3], 'float64', true);
     const y = T.tensor([4, 5, 6], [3], 'float64', true);

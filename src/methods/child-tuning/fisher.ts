@@ -7,6 +7,7 @@
 // mode (dropout on) and takes the batches from a shuffled DataLoader; both are the caller's choice here.
 
 import { Tensor } from '../../tensor/tensor.ts';
+import { releaseGrad } from '../../tensor/autograd.ts';
 import { BinOp, UnOp, type Buf } from '../../tensor/backends/kernels.ts';
 import { kernelsFor } from '../../tensor/backend.ts';
 import { fail } from '../../util/errors.ts';
@@ -49,7 +50,7 @@ export function fisher<B>(params: readonly (readonly [string, Tensor])[], batche
   const scratch = new Scratch();
   let count = 0;
   const clear = () => {
-    for (const [, p] of params) p.grad = null;
+    for (const [, p] of params) releaseGrad(p); // each batch's backward overwrites the same buffers
   };
   for (const batch of batches) {
     if (N !== undefined && count >= N) fail('usage', `fisher: more batches than numBatches (${N})`);
