@@ -44,7 +44,7 @@ const spares = new WeakMap<Tensor, Buf>();
  * tensor read before this call is overwritten by that backward: copy its values to keep them.
  */
 export function releaseGrad(t: Tensor): void {
-  if (t.grad && t.grad.data.length === t.size) spares.set(t, t.grad.data);
+  if (t.grad) spares.set(t, t.grad.data); // fresh() checks it still fits before reuse
   t.grad = null;
 }
 let checkFinite = process.env.PELT_CHECK_FINITE === '1';

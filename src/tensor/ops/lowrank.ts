@@ -8,7 +8,7 @@ import { record } from '../autograd.ts';
 import { Tensor } from '../tensor.ts';
 import { fail } from '../../util/errors.ts';
 import { fmt } from '../../util/assert.ts';
-import { kern, emptyUninit, bufUninit } from './util.ts';
+import { kern, emptyUninit, bufUninit, linearGrads, linearInto } from './util.ts';
 
 export function linearLowRank(x: Tensor, weight: Tensor, bias: Tensor | null, a: Tensor, b: Tensor, scale: number): Tensor {
   const [O, I] = weight.shape as [number, number];
@@ -23,16 +23,10 @@ export function linearLowRank(x: Tensor, weight: Tensor, bias: Tensor | null, a:
   const wEff = bufUninit(weight.data, O * I);
   k.copyStrided(weight.data, 0, [1], [O * I], wEff, 0, false);
   k.gemm(false, false, O, I, r, scale, b.data, 0, r, 0, a.data, 0, I, 0, 1, wEff, 0, I, 0, 1);
-  // uninit: the bias copy (beta = 1) or the gemm with beta = 0 writes every element
   const out = emptyUninit([...x.shape.slice(0, -1), O], x);
-  if (bias) k.copyStrided(bias.data, 0, [0, 1], [R, O], out.data, 0, false);
-  k.gemm(false, true, R, O, I, 1, x.data, 0, I, 0, wEff, 0, I, 0, bias ? 1 : 0, out.data, 0, O, 0, 1);
+  linearInto(k, x, wEff, bias, out);
   return record('linearLowRank', out, [x, weight, bias, a, b], (dy, ctx) => {
-    // dx [R, I] = dy [R, O] @ W_eff [O, I]
-    ctx.acc(0, (buf, acc) => k.gemm(false, false, R, I, O, 1, dy, 0, O, 0, wEff, 0, I, 0, acc ? 1 : 0, buf, 0, I, 0, 1));
-    // dW [O, I] = dy^T [O, R] @ x [R, I]
-    ctx.acc(1, (buf, acc) => k.gemm(true, false, O, I, R, 1, dy, 0, O, 0, x.data, 0, I, 0, acc ? 1 : 0, buf, 0, I, 0, 1));
-    ctx.acc(2, (buf, acc) => k.sumAxis(dy, 1, R, O, buf, acc));
+    linearGrads(k, ctx, dy, x, wEff, O); // dx through W_eff; dW = dy^T x; db
     if (ctx.needs(3)) {
       // u [R, r] = dy [R, O] @ B [O, r];  dA [r, I] = s u^T [r, R] @ x [R, I]
       const u = bufUninit(dy, R * r);

@@ -3,7 +3,7 @@ import { record } from '../autograd.ts';
 import { Tensor } from '../tensor.ts';
 import { fail } from '../../util/errors.ts';
 import { fmt, sizeOf } from '../../util/assert.ts';
-import { kern, emptyUninit } from './util.ts';
+import { kern, emptyUninit, linearGrads, linearInto } from './util.ts';
 
 /**
  * y = x W^T + b, W [out, in] (PyTorch / Hugging Face layout), x [..., in] -> y [..., out]
@@ -15,18 +15,9 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     fail('shape', `linear: input ${fmt(x.shape)}, weight ${fmt(weight.shape)}${bias ? `, bias ${fmt(bias.shape)}` : ''} do not fit (weight is [out, in])`);
   }
   const k = kern('linear', x, weight, bias);
-  const R = x.size / I;
-  // uninit: the bias copy (beta = 1) or the gemm with beta = 0 (NaN-safe) writes every element
   const out = emptyUninit([...x.shape.slice(0, -1), O], x);
-  if (bias) k.copyStrided(bias.data, 0, [0, 1], [R, O], out.data, 0, false);
-  k.gemm(false, true, R, O, I, 1, x.data, 0, I, 0, weight.data, 0, I, 0, bias ? 1 : 0, out.data, 0, O, 0, 1);
-  return record('linear', out, [x, weight, bias], (dy, ctx) => {
-    // dx [R, I] = dy [R, O] @ W [O, I]
-    ctx.acc(0, (buf, acc) => k.gemm(false, false, R, I, O, 1, dy, 0, O, 0, weight.data, 0, I, 0, acc ? 1 : 0, buf, 0, I, 0, 1));
-    // dW [O, I] = dy^T [O, R] @ x [R, I]
-    ctx.acc(1, (buf, acc) => k.gemm(true, false, O, I, R, 1, dy, 0, O, 0, x.data, 0, I, 0, acc ? 1 : 0, buf, 0, I, 0, 1));
-    ctx.acc(2, (buf, acc) => k.sumAxis(dy, 1, R, O, buf, acc));
-  });
+  linearInto(k, x, weight.data, bias, out);
+  return record('linear', out, [x, weight, bias], (dy, ctx) => linearGrads(k, ctx, dy, x, weight.data, O));
 }
 
 export interface MatmulOptions {

@@ -41,6 +41,12 @@ export function softmax(x: Tensor, mask: Tensor | null = null): Tensor {
   return record('softmax', out, [z], (dy, ctx) => ctx.put(0, (dx) => k.softmaxBackward(out.data, dy, z.size / C, C, dx)));
 }
 
+/** 1 - p for a dropout probability p in [0, 1); `what` names it in the error otherwise. */
+function keepOf(what: string, p: number): number {
+  if (!(p >= 0 && p < 1)) fail('usage', `${what} must be in [0, 1), got ${p}`);
+  return 1 - p;
+}
+
 export interface DropoutSpec {
   p: number;
   rng: Rng;
@@ -52,10 +58,10 @@ export interface DropoutSpec {
  * backward: never stored.
  */
 export function dropout(x: Tensor, p: number, rng: Rng): Tensor {
-  if (!(p >= 0 && p < 1)) fail('usage', `dropout: p must be in [0, 1), got ${p}`);
-  if (p === 0) return x;
+  const keep = keepOf('dropout: p', p);
+  if (keep === 1) return x;
   const k = kern('dropout', x);
-  const keep = 1 - p, seed = rng.nextU32();
+  const seed = rng.nextU32();
   const out = emptyUninit(x.shape, x); // dropoutApply overwrites
   k.dropoutApply(x.data, out.data, x.size, keep, seed, 0);
   return record('dropout', out, [x], (dy, ctx) => ctx.put(0, (dx) => k.dropoutApply(dy, dx, x.size, keep, seed, 0)));
@@ -89,9 +95,8 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   // attentionForward writes probs and out in full
   const probs = bufUninit(q.data, B * NH * Tq * Tk);
   const dp = opts.dropout;
-  if (dp && !(dp.p >= 0 && dp.p < 1)) fail('usage', `attention: dropout p must be in [0, 1), got ${dp.p}`);
   // the dropout mask on the probabilities is drawn inside the kernels (forward and backward), never stored
-  const keep = dp && dp.p > 0 ? 1 - dp.p : 1, seed = keep < 1 ? dp!.rng.nextU32() : 0;
+  const keep = dp ? keepOf('attention: dropout p', dp.p) : 1, seed = keep < 1 ? dp!.rng.nextU32() : 0;
   const out = emptyUninit([B, Tq, H], q);
   K.attentionForward(q.data, k.data, v.data, mask ? mask.data : null, keep, seed, B, Tq, Tk, NH, HS, scale, probs, out.data);
   return record('attention', out, [q, k, v, mask], (dy, ctx) => {

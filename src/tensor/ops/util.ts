@@ -1,6 +1,7 @@
 // Shared plumbing for ops: picking kernels, checking dtypes, strides and broadcasting.
 
 import type { Buf, Kernels } from '../backends/kernels.ts';
+import type { GradCtx } from '../autograd.ts';
 import { kernelsFor } from '../backend.ts';
 import { Tensor, type DType } from '../tensor.ts';
 import { opBuf, opBufLike } from '../pool.ts';
@@ -72,4 +73,25 @@ export function bufLike(like: Buf, n: number): Buf {
 /** A buffer of the same element type as `like` with unspecified contents: only for kernels that overwrite all of it. */
 export function bufUninit(like: Buf, n: number): Buf {
   return opBufLike(like, n, false);
+}
+
+/**
+ * out [R, O] = x [R, I] @ w^T + bias, w [O, I] (a weight's data, or a weight formed for this call):
+ * the bias broadcast into out first, then the product accumulated onto it (beta = 1); without a bias
+ * a beta = 0 product (NaN-safe). Either way every element of out is written, so it may be uninit.
+ */
+export function linearInto(k: Kernels, x: Tensor, w: Buf, bias: Tensor | null, out: Tensor): void {
+  const O = out.shape[out.ndim - 1]!, I = x.shape[x.ndim - 1]!, R = x.size / I;
+  if (bias) k.copyStrided(bias.data, 0, [0, 1], [R, O], out.data, 0, false);
+  k.gemm(false, true, R, O, I, 1, x.data, 0, I, 0, w, 0, I, 0, bias ? 1 : 0, out.data, 0, O, 0, 1);
+}
+
+/** linearInto's gradients for the op's inputs 0 (x), 1 (the weight) and 2 (the bias), w being what the forward used. */
+export function linearGrads(k: Kernels, ctx: GradCtx, dy: Buf, x: Tensor, w: Buf, O: number): void {
+  const I = x.shape[x.ndim - 1]!, R = x.size / I;
+  // dx [R, I] = dy [R, O] @ W [O, I]
+  ctx.acc(0, (buf, acc) => k.gemm(false, false, R, I, O, 1, dy, 0, O, 0, w, 0, I, 0, acc ? 1 : 0, buf, 0, I, 0, 1));
+  // dW [O, I] = dy^T [O, R] @ x [R, I]
+  ctx.acc(1, (buf, acc) => k.gemm(true, false, O, I, R, 1, dy, 0, O, 0, x.data, 0, I, 0, acc ? 1 : 0, buf, 0, I, 0, 1));
+  ctx.acc(2, (buf, acc) => k.sumAxis(dy, 1, R, O, buf, acc));
 }
